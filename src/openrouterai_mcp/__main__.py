@@ -1,0 +1,5 @@
+"""`python -m openrouterai_mcp`."""
+
+from openrouterai_mcp import main
+
+main()

@@ -1,0 +1,281 @@
+"""The model catalog: `GET /models`, cached (TTL) and fetched once however many callers arrive together.
+
+Each fetch builds an index once (lower-cased search text, prices per 1K tokens as `Decimal`,
+capability flags, the rendered summary), so a search is a filter over ready-made rows. Capabilities
+come from the real catalog fields, never from a `capabilities` object OpenRouter does not send:
+tools/functions from `supported_parameters` ("tools"), json_mode from "response_format" or
+"structured_outputs", vision from "image" in `architecture.input_modalities`. A price of "-1"
+(router models such as `openrouter/auto`) means "variable": shown as such, never free, never under
+a maximum-price filter. Fields an endpoint does not report stay `null` (unknown), never invented.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import anyio
+from cachetools import TTLCache
+from pydantic import ValidationError
+
+from .errors import ModelNotFound, UpstreamProtocolError, UpstreamStatusError
+from .schemas import CatalogModel, SearchArgs
+
+logger = logging.getLogger(__name__)
+
+THOUSAND = Decimal(1000)
+VARIABLE_PRICE = "variable"
+# Suffixes OpenRouter accepts on any model id; they select a routing variant, not another model.
+ROUTING_SUFFIXES = (":nitro", ":floor", ":online", ":exacto", ":thinking")
+_SUMMARY_KEYS = {"id", "name", "description", "context_length", "pricing", "created"}
+
+
+def price_per_thousand(value: Any) -> Decimal | None:
+    """USD per 1K tokens from a per-token price string; None when unknown or variable (negative)."""
+    if value is None:
+        return None
+    try:
+        per_token = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not per_token.is_finite() or per_token < 0:
+        return None
+    return per_token * THOUSAND
+
+
+def format_price(value: Any) -> str | None:
+    """`"$X/1K tokens"`, `"variable"` for router models, or None when the catalog gives no price."""
+    if value is None:
+        return None
+    per_thousand = price_per_thousand(value)
+    if per_thousand is None:
+        return VARIABLE_PRICE if _is_negative(value) else None
+    text = format(per_thousand.normalize(), "f")
+    return f"${text}/1K tokens"
+
+
+def _is_negative(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) < 0
+    except InvalidOperation:
+        return False
+
+
+def derive_capabilities(model: CatalogModel) -> dict[str, bool | None]:
+    """Capability flags from the real catalog fields; None where the endpoint does not say."""
+    params = model.supported_parameters
+    modalities = (model.architecture or {}).get("input_modalities")
+    tools = None if params is None else "tools" in params
+    json_mode = None if params is None else ("response_format" in params or "structured_outputs" in params)
+    vision = None if not isinstance(modalities, list) else "image" in modalities
+    return {"functions": tools, "tools": tools, "vision": vision, "json_mode": json_mode}
+
+
+def _created(model: CatalogModel) -> int | None:
+    if model.created is not None:
+        return int(model.created)
+    if model.created_at:
+        try:
+            return int(datetime.fromisoformat(model.created_at.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedModel:
+    """A catalog entry prepared for search: everything a filter needs, computed once per fetch."""
+
+    id: str
+    haystack: str
+    provider: str
+    context_length: int | None
+    prompt_price: Decimal | None
+    completion_price: Decimal | None
+    capabilities: dict[str, bool | None]
+    summary: dict[str, Any]
+    entry: CatalogModel
+
+
+def index_model(model: CatalogModel) -> IndexedModel:
+    pricing = model.pricing or {}
+    name = model.name or model.display_name
+    capabilities = derive_capabilities(model)
+    summary: dict[str, Any] = {
+        "id": model.id,
+        "name": name,
+        "description": model.description,
+        "context_length": model.context_length,
+        "pricing": {
+            "prompt": format_price(pricing.get("prompt")),
+            "completion": format_price(pricing.get("completion")),
+        },
+        "capabilities": capabilities,
+    }
+    haystack = "\n".join(part.lower() for part in (model.id, name or "", model.description or ""))
+    return IndexedModel(
+        id=model.id,
+        haystack=haystack,
+        provider=model.id.split("/", 1)[0].lower() if "/" in model.id else (model.owned_by or "").lower(),
+        context_length=model.context_length,
+        prompt_price=price_per_thousand(pricing.get("prompt")),
+        completion_price=price_per_thousand(pricing.get("completion")),
+        capabilities=capabilities,
+        summary=summary,
+        entry=model,
+    )
+
+
+def parse_model_list(payload: Any) -> list[CatalogModel]:
+    """Entries of a `{"data": [...]}` list (OpenRouter old and new shapes, OpenAI, Anthropic); bad ones skipped."""
+    data: Any = payload.get("data") if isinstance(payload, dict) else payload  # pyright: ignore[reportUnknownMemberType]
+    if not isinstance(data, list):
+        raise UpstreamProtocolError('the model list is not of the form {"data": [...]}')
+    models: list[CatalogModel] = []
+    skipped = 0
+    for item in data:  # pyright: ignore[reportUnknownVariableType]
+        try:
+            models.append(CatalogModel.model_validate(item))
+        except ValidationError:
+            skipped += 1
+    if skipped:
+        logger.warning("skipped %d model list entries without a usable id", skipped)
+    return models
+
+
+class CatalogIndex:
+    """An immutable view of one catalog fetch."""
+
+    def __init__(self, models: list[CatalogModel], fetched_at: float) -> None:
+        self.rows = [index_model(model) for model in models]
+        self.by_id = {row.id: row for row in self.rows}
+        self._by_lower_id = {row.id.lower(): row for row in self.rows}
+        self.fetched_at = fetched_at
+
+    def find(self, model_id: str) -> IndexedModel:
+        """Exact id, then without a routing suffix (`:nitro`, `:floor`, ...), then case-insensitively."""
+        wanted = model_id.strip()
+        row = self.by_id.get(wanted)
+        if row is None:
+            for suffix in ROUTING_SUFFIXES:
+                if wanted.endswith(suffix):
+                    row = self.by_id.get(wanted[: -len(suffix)])
+                    break
+        if row is None:
+            row = self._by_lower_id.get(wanted.lower())
+        if row is None:
+            raise ModelNotFound(model_id)
+        return row
+
+    def search(self, args: SearchArgs) -> tuple[list[dict[str, Any]], int]:
+        """The matching summaries (at most `args.limit`) and how many matched in all."""
+        query = args.query.strip().lower() if args.query else None
+        provider = args.provider.strip().lower() if args.provider else None
+        wanted_caps = [name for name, on in (args.capabilities.model_dump() if args.capabilities else {}).items() if on]
+        max_prompt = Decimal(str(args.maxPromptPrice)) if args.maxPromptPrice is not None else None
+        max_completion = Decimal(str(args.maxCompletionPrice)) if args.maxCompletionPrice is not None else None
+        matches: list[dict[str, Any]] = []
+        count = 0
+        for row in self.rows:
+            if query is not None and query not in row.haystack:
+                continue
+            if provider is not None and row.provider != provider:
+                continue
+            if args.minContextLength is not None and (
+                row.context_length is None or row.context_length < args.minContextLength
+            ):
+                continue
+            if args.maxContextLength is not None and (
+                row.context_length is None or row.context_length > args.maxContextLength
+            ):
+                continue
+            if max_prompt is not None and (row.prompt_price is None or row.prompt_price > max_prompt):
+                continue
+            if max_completion is not None and (row.completion_price is None or row.completion_price > max_completion):
+                continue
+            if wanted_caps and not all(row.capabilities.get(name) for name in wanted_caps):
+                continue
+            count += 1
+            if len(matches) < args.limit:
+                matches.append(row.summary)
+        return matches, count
+
+
+def model_info(row: IndexedModel) -> dict[str, Any]:
+    """The original's `get_model_info` shape, plus the rest of the catalog entry."""
+    entry = row.entry
+    info: dict[str, Any] = {
+        "id": entry.id,
+        "object": "model",
+        "created": _created(entry),
+        "owned_by": entry.owned_by or (entry.id.split("/", 1)[0] if "/" in entry.id else None),
+        "permission": [],
+        "root": entry.id,
+        "parent": None,
+        "data": row.summary,
+    }
+    details = entry.model_dump(exclude_none=False)
+    for key, value in details.items():
+        if key in _SUMMARY_KEYS or key in info:
+            continue
+        if key in {"display_name", "created_at"} and value is None:
+            continue
+        info[key] = value
+    if entry.pricing is not None:
+        info["pricing_per_token"] = entry.pricing
+    return info
+
+
+class Catalog:
+    """TTL-cached catalog with a single-flight refresh."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Any],
+        *,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        models_url: str = "",
+    ) -> None:
+        self._fetch = fetch
+        self._cache: TTLCache[str, CatalogIndex] = TTLCache(maxsize=1, ttl=ttl, timer=clock)
+        self._lock = anyio.Lock()
+        self._clock = clock
+        self._models_url = models_url
+        self.fetch_count = 0
+
+    def cached(self) -> CatalogIndex | None:
+        return self._cache.get("index")
+
+    async def index(self) -> CatalogIndex:
+        current = self._cache.get("index")
+        if current is not None:
+            return current
+        async with self._lock:
+            current = self._cache.get("index")
+            if current is not None:
+                return current
+            try:
+                payload = await self._fetch()
+            except UpstreamStatusError as exc:
+                if exc.status in (404, 405):
+                    raise UpstreamStatusError(
+                        exc.status,
+                        f"this endpoint has no model list at {self._models_url or 'GET /models'} ({exc.upstream_message})",
+                    ) from None
+                raise
+            self.fetch_count += 1
+            built = CatalogIndex(parse_model_list(payload), time.time())
+            if built.rows:
+                self._cache["index"] = built
+            return built
+
+
+def applied_filters(args: SearchArgs) -> Mapping[str, Any]:
+    """The filters a search used, as the caller gave them."""
+    return args.model_dump(exclude_none=True, exclude={"limit"}) | {"limit": args.limit}

@@ -1,0 +1,189 @@
+"""Chat completions: defaults, provider routing, trimming, the upstream call, and the normalised result.
+
+Knows nothing of MCP. Progress is reported through a `ProgressSink` that only counts; whoever owns
+the MCP request decides when to send notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .client import UpstreamClient
+from .errors import ValidationFailure
+from .providers import anthropic, openai
+from .schemas import ChatArgs, Message
+from .settings import Settings
+from .sse import sse_events
+
+FALLBACK_MODEL = "openrouter/auto"
+CHARS_PER_TOKEN = 4
+
+
+class ProgressSink(Protocol):
+    def started(self) -> None: ...
+    def received(self, pieces: int) -> None: ...
+    def keepalive(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Trim:
+    """What trimming removed, reported in the result."""
+
+    removed_messages: int
+    estimated_tokens: int
+    budget_tokens: int
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "removed_messages": self.removed_messages,
+            "estimated_tokens_after": self.estimated_tokens,
+            "budget_tokens": self.budget_tokens,
+            "note": "The conversation was longer than the context budget; the oldest messages were removed "
+            "(the first system message was kept, first).",
+        }
+
+
+def _tokens(messages: list[Message]) -> int:
+    return -(-sum(len(message.content) for message in messages) // CHARS_PER_TOKEN)
+
+
+def trim_messages(messages: list[Message], budget_tokens: int) -> tuple[list[Message], Trim | None]:
+    """Drop the oldest messages until the estimate fits, keeping the first system message first.
+
+    The last message is never dropped; when it alone does not fit, the call is refused.
+    """
+    if _tokens(messages) <= budget_tokens:
+        return messages, None
+    system_index = next((i for i, message in enumerate(messages) if message.role == "system"), None)
+    system = [messages[system_index]] if system_index is not None else []
+    rest = [message for i, message in enumerate(messages) if i != system_index]
+    while len(rest) > 1 and _tokens(system + rest) > budget_tokens:
+        rest.pop(0)
+    kept = system + rest
+    estimate = _tokens(kept)
+    if estimate > budget_tokens:
+        raise ValidationFailure(
+            f"messages: the conversation is about {estimate} tokens (at {CHARS_PER_TOKEN} characters per token) "
+            f"even after removing every older message, more than the {budget_tokens}-token context budget; "
+            "shorten the last message"
+        )
+    return kept, Trim(len(messages) - len(kept), estimate, budget_tokens)
+
+
+def _price_text(value: float | str) -> str:
+    return value if isinstance(value, str) else format(Decimal(str(value)).normalize(), "f")
+
+
+def provider_object(settings: Settings, given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Environment defaults overridden field by field by the call's `provider`; None when empty."""
+    merged = settings.provider_defaults() | (given or {})
+    max_price = merged.get("max_price")
+    if isinstance(max_price, dict):
+        # OpenRouter's schema types these as strings; numbers are written without exponent.
+        merged["max_price"] = {key: _price_text(value) for key, value in max_price.items() if value is not None}  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
+    return merged or None
+
+
+def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim | None]:
+    """The OpenAI-shaped request body (the Anthropic wire converts it) and what trimming did."""
+    messages, trim = trim_messages(args.messages, settings.context_budget_tokens)
+    body: dict[str, Any] = {}
+    model = args.model or (None if args.models else settings.default_model or FALLBACK_MODEL)
+    if model is not None:
+        body["model"] = model
+    if args.models:
+        body["models"] = args.models
+    body["messages"] = [message.model_dump() for message in messages]
+    temperature = args.temperature if args.temperature is not None else settings.default_temperature
+    body["temperature"] = 1 if temperature is None else temperature
+    max_tokens = args.max_tokens or settings.max_tokens
+    if max_tokens is not None:
+        body["max_tokens"] = max_tokens
+    passed = args.model_dump(
+        exclude_none=True,
+        by_alias=True,
+        include={
+            "top_p",
+            "frequency_penalty",
+            "presence_penalty",
+            "stop",
+            "response_format",
+            "reasoning",
+            "seed",
+            "top_k",
+            "repetition_penalty",
+        },
+    )
+    body.update(passed)
+    if settings.api_format == "openai":
+        provider = provider_object(settings, args.provider.model_dump(exclude_none=True) if args.provider else None)
+        if provider is not None:
+            body["provider"] = provider
+        body["usage"] = {"include": True}
+    return body, trim
+
+
+class ChatService:
+    def __init__(self, settings: Settings, client: UpstreamClient) -> None:
+        self._settings = settings
+        self._client = client
+        self._anthropic = settings.api_format == "anthropic"
+        self._path = anthropic.api_path(settings.resolved_base_url, "messages") if self._anthropic else openai.CHAT_PATH
+
+    def require_key(self) -> None:
+        if self._settings.api_key is None:
+            raise ValidationFailure(
+                "OPENROUTER_API_KEY is not set (API_KEY is accepted too); add it to the server's env in your "
+                "MCP client config. The model catalog tools work without it."
+            )
+
+    def wire_body(self, args: ChatArgs, *, stream: bool) -> tuple[dict[str, Any], Trim | None]:
+        """The exact body sent upstream for these arguments."""
+        body, trim = build_body(args, self._settings)
+        if self._anthropic:
+            if "model" not in body or (body["model"] == FALLBACK_MODEL and not args.model):
+                raise ValidationFailure("model: required with API_FORMAT=anthropic (or set DEFAULT_MODEL)")
+            body = anthropic.request_body(body, self._settings.max_tokens)
+        if stream:
+            body["stream"] = True
+            if not self._anthropic:
+                body["stream_options"] = {"include_usage": True}
+        else:
+            body.pop("stream", None)
+        return body, trim
+
+    async def complete(self, args: ChatArgs, progress: ProgressSink | None = None) -> dict[str, Any]:
+        self.require_key()
+        stream = bool(args.stream) or progress is not None
+        body, trim = self.wire_body(args, stream=stream)
+        if stream:
+            result = await self._streamed(body, progress)
+        else:
+            payload, headers = await self._client.request_json("POST", self._path, body=body, idempotent=False)
+            result = (
+                anthropic.completion_result(payload) if self._anthropic else openai.completion_result(payload, headers)
+            )
+        if trim is not None:
+            result["trimmed"] = trim.as_result()
+        return result
+
+    async def _streamed(self, body: dict[str, Any], progress: ProgressSink | None) -> dict[str, Any]:
+        async with self._client.stream("POST", self._path, body=body) as response:
+            if progress is not None:
+                progress.started()
+            assembler: anthropic.AnthropicStream | openai.OpenAIStream = (
+                anthropic.AnthropicStream() if self._anthropic else openai.OpenAIStream(response.headers)
+            )
+            async for event in sse_events(self._client.iter_lines(response)):
+                if event.comment is not None:
+                    if progress is not None:
+                        progress.keepalive()
+                    continue
+                pieces = assembler.feed(event)
+                if progress is not None and pieces:
+                    progress.received(pieces)
+                if assembler.done:
+                    break
+            return assembler.result()

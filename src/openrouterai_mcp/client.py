@@ -1,0 +1,303 @@
+"""The one HTTP client for the upstream API: headers, timeouts, rate limiting, retries, error mapping.
+
+It knows nothing of MCP. Every failure leaves it as an `UpstreamError` (see `errors.py`) whose text
+names the HTTP status and the upstream's own message, and never the API key.
+
+Retry policy: connection failures, 429, 502, 503 and 504 are retried with exponential backoff and
+jitter (a `Retry-After` or `x-ratelimit-reset` wait replaces the backoff, capped by
+`max_rate_limit_wait`), at most `max_retries` times and never past `retry_budget` seconds of waiting.
+A POST is retried only when it cannot have reached the model: the connection was never made, or the
+upstream answered 429/502/503/504. A read timeout or a connection lost after sending is reported,
+not retried, so a chat request is never sent twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from . import __version__
+from .errors import (
+    RateLimited,
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamStatusError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from .ratelimit import RateLimiter, parse_retry_after
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+_MAX_MESSAGE_CHARS = 600
+# Transport failures after which a request cannot have reached the upstream application.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def auth_headers(settings: Settings) -> dict[str, str]:
+    """Authentication and attribution headers for the configured API format."""
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    if settings.api_format == "anthropic":
+        headers = {"anthropic-version": settings.anthropic_version}
+        if key:
+            headers["x-api-key"] = key
+        return headers
+    headers = {
+        "HTTP-Referer": settings.app_url,
+        "X-Title": settings.app_title,
+        "X-OpenRouter-Title": settings.app_title,
+    }
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    if settings.openai_organization:
+        headers["OpenAI-Organization"] = settings.openai_organization
+    return headers
+
+
+def _proxy_mounts(settings: Settings) -> dict[str, httpx.AsyncBaseTransport] | None:
+    if settings.proxy_url:
+        transport = httpx.AsyncHTTPTransport(proxy=settings.proxy_url)
+        return {"http://": transport, "https://": transport}
+    mounts: dict[str, httpx.AsyncBaseTransport] = {}
+    if settings.http_proxy:
+        mounts["http://"] = httpx.AsyncHTTPTransport(proxy=settings.http_proxy)
+    if settings.https_proxy:
+        mounts["https://"] = httpx.AsyncHTTPTransport(proxy=settings.https_proxy)
+    return mounts or None
+
+
+def upstream_message(body: bytes, content_type: str) -> str:
+    """The upstream's own error text from an error body (OpenAI, OpenRouter or Anthropic shape)."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return "(empty body)"
+    try:
+        payload: Any = json.loads(text)
+    except json.JSONDecodeError:
+        return _shorten(" ".join(text.split())) if "html" not in content_type else "(an HTML error page)"
+    return _shorten(_message_from_payload(payload) or " ".join(text.split()))
+
+
+def _message_from_payload(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    error: Any = payload.get("error")  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(error, str):
+        return error
+    if isinstance(error, dict):
+        message: Any = error.get("message")  # pyright: ignore[reportUnknownMemberType]
+        text = str(message) if message is not None else json.dumps(error)
+        metadata: Any = error.get("metadata")  # pyright: ignore[reportUnknownMemberType]
+        if isinstance(metadata, dict):
+            provider: Any = metadata.get("provider_name")  # pyright: ignore[reportUnknownMemberType]
+            raw: Any = metadata.get("raw")  # pyright: ignore[reportUnknownMemberType]
+            details = [str(part) for part in (provider, raw) if part]
+            if details:
+                text += f" ({': '.join(details)})"
+        return text
+    for key in ("message", "detail"):
+        value: Any = payload.get(key)  # pyright: ignore[reportUnknownMemberType]
+        if value:
+            return str(value)
+    return None
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def _status_error(response: httpx.Response, body: bytes, epoch: float) -> UpstreamStatusError:
+    message = upstream_message(body, response.headers.get("content-type", ""))
+    retry_after_header = response.headers.get("retry-after")
+    retry_after = parse_retry_after(retry_after_header, epoch) if retry_after_header else None
+    status = response.status_code
+    error_class = RateLimited if status == 429 else UpstreamStatusError
+    error = error_class(status, message, retry_after=retry_after)
+    error.retryable = status in RETRYABLE_STATUSES
+    return error
+
+
+def transport_error(exc: Exception, *, timeout: float, may_resend: bool) -> UpstreamError:
+    """Map an httpx failure to an `UpstreamError`, marking whether it may be retried."""
+    host = ""
+    if isinstance(exc, httpx.RequestError):
+        try:
+            host = exc.request.url.host
+        except RuntimeError:
+            host = ""
+    where = f" {host}" if host else " the upstream"
+    error: UpstreamError
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        error = UpstreamTimeout(f"could not connect to{where} within {timeout:g} s (REQUEST_TIMEOUT)")
+    elif isinstance(exc, httpx.TimeoutException | TimeoutError):
+        error = UpstreamTimeout(f"no answer from{where} within {timeout:g} s (REQUEST_TIMEOUT)")
+    elif isinstance(exc, httpx.ConnectError):
+        error = UpstreamUnreachable(f"could not connect to{where}: {_reason(exc)}")
+    elif isinstance(exc, httpx.UnsupportedProtocol):
+        error = UpstreamUnreachable(f"unsupported URL: {exc}")
+    else:
+        error = UpstreamUnreachable(f"the connection to{where} was lost before the answer was complete")
+    error.retryable = isinstance(exc, _NOT_SENT) or may_resend
+    return error
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text[:200] if text else type(exc).__name__
+
+
+class UpstreamClient:
+    """One `httpx.AsyncClient` for the server's lifetime, with limiter and retries around it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = anyio.sleep,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sleep = sleep
+        self._timeout = settings.request_timeout
+        self.limiter = limiter or RateLimiter(
+            rate=settings.rate_limit_per_second,
+            burst=settings.rate_limit_burst,
+            max_wait=settings.max_rate_limit_wait,
+            sleep=sleep,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=settings.resolved_base_url + "/",
+            headers={"User-Agent": f"openrouterai-mcp/{__version__}", **auth_headers(settings)},
+            timeout=httpx.Timeout(settings.request_timeout),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=60),
+            transport=transport,
+            mounts=None if transport else _proxy_mounts(settings),
+            follow_redirects=True,
+        )
+        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url_for(self, path: str) -> str:
+        return str(self._http.base_url.join(path))
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, UpstreamStatusError) and error.retry_after is not None:
+            return min(error.retry_after, self._settings.max_rate_limit_wait)
+        if isinstance(error, UpstreamStatusError) and error.status == 429:
+            # Other callers wait too; this one waits for whatever pause the limiter now holds.
+            return max(self._backoff(state), 1.0)
+        return self._backoff(state)
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._settings.max_retries + 1) | stop_before_delay(self._settings.retry_budget),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: getattr(exc, "retryable", False)),
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=self._before_sleep,
+        )
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and state.upcoming_sleep:
+            self.limiter.pause_for(state.upcoming_sleep)
+        logger.info("retrying after %s (attempt %d, waiting %.2f s)", error, state.attempt_number, state.upcoming_sleep)
+
+    async def request_json(
+        self, method: str, path: str, *, body: Any = None, idempotent: bool | None = None
+    ) -> tuple[Any, httpx.Headers]:
+        """Send a request and return the parsed JSON body and the response headers."""
+        may_resend = method == "GET" if idempotent is None else idempotent
+        async for attempt in self._retrying():
+            with attempt:
+                return await self._send_once(method, path, body, may_resend)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _send_once(self, method: str, path: str, body: Any, may_resend: bool) -> tuple[Any, httpx.Headers]:
+        await self.limiter.acquire()
+        try:
+            with anyio.fail_after(self._timeout):
+                response = await self._http.request(method, path, json=body)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise transport_error(exc, timeout=self._timeout, may_resend=may_resend) from None
+        self.limiter.observe(response.headers)
+        if response.status_code >= 400:
+            raise _status_error(response, response.content, time.time())
+        return parse_json_body(response), response.headers
+
+    @asynccontextmanager
+    async def stream(self, method: str, path: str, *, body: Any = None) -> AsyncIterator[httpx.Response]:
+        """Open a streaming response (retrying only before any answer has started)."""
+        response: httpx.Response | None = None
+        async for attempt in self._retrying():
+            with attempt:
+                response = await self._open_stream_once(method, path, body)
+        assert response is not None
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _open_stream_once(self, method: str, path: str, body: Any) -> httpx.Response:
+        await self.limiter.acquire()
+        request = self._http.build_request(method, path, json=body)
+        try:
+            with anyio.fail_after(self._timeout):
+                response = await self._http.send(request, stream=True)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise transport_error(exc, timeout=self._timeout, may_resend=False) from None
+        self.limiter.observe(response.headers)
+        if response.status_code >= 400:
+            try:
+                with anyio.fail_after(self._timeout):
+                    content = await response.aread()
+            except (httpx.HTTPError, TimeoutError):
+                content = b""
+            finally:
+                await response.aclose()
+            raise _status_error(response, content, time.time())
+        return response
+
+    async def iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:
+        """The lines of a streaming body; a lost connection or a silent upstream becomes an `UpstreamError`."""
+        try:
+            async for line in response.aiter_lines():
+                yield line
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, timeout=self._timeout, may_resend=False) from None
+
+
+def parse_json_body(response: httpx.Response) -> Any:
+    content = response.content
+    if not content.strip():
+        raise UpstreamProtocolError(f"{response.status_code}: the upstream sent an empty body")
+    try:
+        return json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UpstreamProtocolError(
+            f"{response.status_code}: the upstream sent a body that is not valid JSON ({len(content)} bytes)"
+        ) from None

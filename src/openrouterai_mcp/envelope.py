@@ -1,0 +1,79 @@
+"""The one place where results and errors become `{isError, content: [{type: "text", text}]}`.
+
+Success: `text` is the payload as JSON (indent 2). Failure: `Error: <Category> - <message>`, the
+category from the error class (`errors.py`). `guarded` is the only `except Exception` in the
+server: it logs the traceback to stderr and answers `Error: Internal Error - …`, so no tool call
+can take the server down. Every text leaving here has the API key blanked out, whatever produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import ValidationError
+
+from .errors import ServerError, ValidationFailure
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+_MAX_LISTED_PROBLEMS = 5
+
+
+def _text_result(text: str, *, is_error: bool, secret: str | None) -> CallToolResult:
+    if secret:
+        text = text.replace(secret, REDACTED)
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=is_error)
+
+
+def success(payload: Any, *, secret: str | None = None) -> CallToolResult:
+    return _text_result(json.dumps(payload, indent=2, ensure_ascii=False), is_error=False, secret=secret)
+
+
+def failure(error: ServerError, *, secret: str | None = None) -> CallToolResult:
+    return _text_result(f"Error: {error.category} - {error.message}", is_error=True, secret=secret)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "arguments"
+
+
+def describe_validation_error(exc: ValidationError) -> ValidationFailure:
+    """`<field>: <problem>` for each problem (the first few), without echoing the rejected values."""
+    problems: list[str] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        if error["type"] == "extra_forbidden":
+            problem = "unknown argument"
+        elif error["type"] == "missing":
+            problem = "required"
+        else:
+            problem = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{_location(error['loc'])}: {problem}")
+    shown = "; ".join(problems[:_MAX_LISTED_PROBLEMS])
+    if len(problems) > _MAX_LISTED_PROBLEMS:
+        shown += f" (and {len(problems) - _MAX_LISTED_PROBLEMS} more)"
+    return ValidationFailure(shown)
+
+
+async def guarded(call: Callable[[], Awaitable[Any]], *, tool: str, secret: str | None) -> CallToolResult:
+    """Run a tool body: its value becomes a success envelope, any failure an error envelope."""
+    try:
+        return success(await call(), secret=secret)
+    except ServerError as exc:
+        logger.info("%s failed: %s", tool, exc.message.replace(secret, REDACTED) if secret else exc.message)
+        return failure(exc, secret=secret)
+    except ValidationError as exc:
+        return failure(describe_validation_error(exc), secret=secret)
+    except Exception as exc:
+        logger.exception("%s raised an unexpected exception", tool)
+        return failure(ServerError(f"{type(exc).__name__} while running {tool}; see the server log"), secret=secret)

@@ -1,0 +1,36 @@
+"""Logging to stderr only (stdout is the protocol), with the API key blanked out of every record."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from .envelope import REDACTED
+
+
+class RedactSecret(logging.Filter):
+    def __init__(self, secret: str | None) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secret:
+            text = record.getMessage()
+            if self._secret in text:
+                record.msg, record.args = text.replace(self._secret, REDACTED), None
+            if record.exc_info and record.exc_info[1] is not None and self._secret in str(record.exc_info[1]):
+                record.exc_info, record.exc_text = None, None
+        return True
+
+
+def configure(level: str, secret: str | None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecret(secret))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request at INFO; keep that for DEBUG runs only.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)

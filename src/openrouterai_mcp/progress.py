@@ -1,0 +1,78 @@
+"""Progress notifications for a long chat call: strictly increasing, throttled, with keep-alive beats.
+
+The chat code only counts (`started`, `received`, `keepalive`); `run` sends a notification when
+something new arrived (at most every `min_gap` seconds) and at least every `interval` seconds of
+silence, so a client that resets its timeout on progress never gives up on a thinking model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[float, str], Awaitable[None]]
+
+
+class ProgressReporter:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        interval: float,
+        min_gap: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._send = send
+        self._interval = interval
+        self._min_gap = min(min_gap, interval)
+        self._clock = clock
+        self._sleep = sleep
+        self._started_at = clock()
+        self._last_sent = self._started_at
+        self._pieces = 0
+        self._streaming = False
+        self._dirty = True  # the first beat says the request is on its way
+        self.sent = 0
+
+    def started(self) -> None:
+        self._streaming = True
+        self._dirty = True
+
+    def received(self, pieces: int) -> None:
+        self._pieces += pieces
+        self._dirty = True
+
+    def keepalive(self) -> None:
+        """The upstream is alive but silent (e.g. `: OPENROUTER PROCESSING`); the timer covers it."""
+
+    def _message(self, now: float) -> str:
+        elapsed = now - self._started_at
+        if self._pieces:
+            return f"{self._pieces} tokens received ({elapsed:.0f} s)"
+        if self._streaming:
+            return f"waiting for the model's first token ({elapsed:.0f} s)"
+        return "request sent to the model"
+
+    async def beat_if_due(self) -> None:
+        now = self._clock()
+        since = now - self._last_sent
+        if (self._dirty and since >= self._min_gap) or since >= self._interval or self.sent == 0:
+            self.sent += 1
+            self._dirty = False
+            self._last_sent = now
+            await self._send(float(self.sent), self._message(now))
+
+    async def run(self) -> None:
+        """Send beats until cancelled; a failure to send stops the beats, never the call."""
+        try:
+            while True:
+                await self.beat_if_due()
+                await self._sleep(self._min_gap)
+        except Exception:
+            logger.warning("progress notifications stopped: the client could not be told", exc_info=True)

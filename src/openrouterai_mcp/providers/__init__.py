@@ -1,0 +1,1 @@
+"""Wire formats: OpenAI Chat Completions (OpenRouter and compatibles) and Anthropic Messages."""

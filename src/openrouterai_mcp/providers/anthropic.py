@@ -1,0 +1,199 @@
+"""Anthropic's Messages API: the request converted from the OpenAI shape, the answer converted back."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import UpstreamError, UpstreamProtocolError
+from ..sse import SseEvent
+
+DEFAULT_MAX_TOKENS = 1024
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "pause_turn": "stop",
+}
+# OpenAI-shaped fields the Messages API has a place for; everything else (provider, models,
+# penalties, response_format, seed, usage, reasoning, repetition_penalty) is not sent.
+_PASSED_ON = ("model", "temperature", "top_p", "top_k", "stream")
+
+
+def api_path(base_url: str, resource: str) -> str:
+    """`messages` or `models` under `/v1`, whether or not the configured endpoint already ends in `/v1`."""
+    return resource if base_url.rstrip("/").endswith("/v1") else f"v1/{resource}"
+
+
+def request_body(openai_body: Mapping[str, Any], default_max_tokens: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {key: openai_body[key] for key in _PASSED_ON if openai_body.get(key) is not None}
+    system_parts: list[str] = []
+    messages: list[dict[str, Any]] = []
+    for message in openai_body.get("messages", []):
+        if message["role"] == "system":
+            system_parts.append(message["content"])
+        else:
+            messages.append({"role": message["role"], "content": message["content"]})
+    body["messages"] = messages
+    if system_parts:
+        body["system"] = "\n\n".join(system_parts)
+    body["max_tokens"] = openai_body.get("max_tokens") or default_max_tokens or DEFAULT_MAX_TOKENS
+    stop = openai_body.get("stop")
+    if stop is not None:
+        body["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    return body
+
+
+def _usage(usage: Mapping[str, Any]) -> dict[str, Any]:
+    prompt = int(usage.get("input_tokens") or 0)
+    completion = int(usage.get("output_tokens") or 0)
+    result: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    cached = usage.get("cache_read_input_tokens")
+    written = usage.get("cache_creation_input_tokens")
+    if cached is not None or written is not None:
+        result["prompt_tokens_details"] = {"cached_tokens": cached or 0, "cache_write_tokens": written or 0}
+    return result
+
+
+def _tool_call(block: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": block.get("id"),
+        "type": "function",
+        "function": {"name": block.get("name"), "arguments": json.dumps(block.get("input") or {})},
+    }
+
+
+def _completion(
+    message_id: Any, model: Any, text: str, tool_calls: list[dict[str, Any]], stop_reason: Any, usage: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "provider": "Anthropic",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": FINISH_REASONS.get(str(stop_reason), stop_reason),
+                "native_finish_reason": stop_reason,
+                "message": {"role": "assistant", "content": text, "tool_calls": tool_calls or None},
+            }
+        ],
+        "usage": usage,
+    }
+
+
+def completion_result(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise UpstreamProtocolError("the upstream answer is not a JSON object")
+    body: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    if body.get("type") == "error":
+        error: dict[str, Any] = body.get("error") if isinstance(body.get("error"), dict) else {}  # pyright: ignore[reportAssignmentType]
+        raise UpstreamError(str(error.get("message") or "the upstream reported an error"))
+    content = body.get("content")
+    if not isinstance(content, list):
+        raise UpstreamProtocolError("the upstream answer has no content blocks")
+    text_parts: list[str] = []
+    tool_calls: list[dict[str, Any]] = []
+    for block in content:  # pyright: ignore[reportUnknownVariableType]
+        if not isinstance(block, dict):
+            continue
+        typed: dict[str, Any] = block  # pyright: ignore[reportUnknownVariableType]
+        if typed.get("type") == "text":
+            text_parts.append(str(typed.get("text", "")))
+        elif typed.get("type") == "tool_use":
+            tool_calls.append(_tool_call(typed))
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    return _completion(
+        body.get("id"),
+        body.get("model"),
+        "".join(text_parts),
+        tool_calls,
+        body.get("stop_reason"),
+        _usage(usage),  # pyright: ignore[reportArgumentType]
+    )
+
+
+class AnthropicStream:
+    """Assembles Messages API stream events (message_start … message_stop) into one chat.completion."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.deltas = 0
+        self._id: Any = None
+        self._model: Any = None
+        self._stop_reason: Any = None
+        self._usage: dict[str, Any] = {}
+        self._text: list[str] = []
+        self._blocks: dict[int, dict[str, Any]] = {}
+
+    def feed(self, event: SseEvent) -> int:
+        if event.comment is not None or not event.data:
+            return 0
+        try:
+            data: Any = json.loads(event.data)
+        except json.JSONDecodeError:
+            raise UpstreamProtocolError("the upstream stream carried an event that is not valid JSON") from None
+        if not isinstance(data, dict):
+            return 0
+        payload: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+        kind = payload.get("type") or event.event
+        if kind == "error":
+            error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            message = error.get("message") or "the upstream reported an error"  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            raise UpstreamError(f"{message} (the stream failed after {self.deltas} pieces of output)")
+        if kind == "message_start":
+            message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+            self._id = message.get("id")  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            self._model = message.get("model")  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            self._usage.update(message.get("usage") or {})  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+        elif kind == "content_block_start":
+            block = payload.get("content_block") if isinstance(payload.get("content_block"), dict) else {}
+            index = payload.get("index", len(self._blocks))
+            self._blocks[index] = {**block, "partial_json": ""}  # pyright: ignore[reportUnknownArgumentType]
+        elif kind == "content_block_delta":
+            delta = payload.get("delta") if isinstance(payload.get("delta"), dict) else {}
+            if delta.get("type") == "text_delta":  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+                self._text.append(str(delta.get("text", "")))  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            elif delta.get("type") == "input_json_delta":  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+                block = self._blocks.setdefault(payload.get("index", 0), {"partial_json": ""})
+                block["partial_json"] += str(delta.get("partial_json", ""))  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            self.deltas += 1
+            return 1
+        elif kind == "message_delta":
+            delta = payload.get("delta") if isinstance(payload.get("delta"), dict) else {}
+            if delta.get("stop_reason") is not None:  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+                self._stop_reason = delta["stop_reason"]  # pyright: ignore[reportOptionalSubscript]
+            self._usage.update(payload.get("usage") or {})
+        elif kind == "message_stop":
+            self.done = True
+        return 0
+
+    def result(self) -> dict[str, Any]:
+        if not self.done:
+            raise UpstreamProtocolError(
+                f"the upstream stream ended without message_stop after {self.deltas} pieces of output; "
+                "the answer is incomplete"
+            )
+        tool_calls: list[dict[str, Any]] = []
+        for index in sorted(self._blocks):
+            block = self._blocks[index]
+            if block.get("type") == "tool_use":
+                raw = block.get("partial_json") or ""
+                try:
+                    arguments = json.loads(raw) if raw else block.get("input") or {}
+                except json.JSONDecodeError:
+                    arguments = {}
+                tool_calls.append(_tool_call({**block, "input": arguments}))
+        return _completion(
+            self._id, self._model, "".join(self._text), tool_calls, self._stop_reason, _usage(self._usage)
+        )

@@ -1,0 +1,224 @@
+"""Pydantic types: tool arguments (whose JSON Schema is what `tools/list` shows) and upstream payloads.
+
+Argument models forbid unknown fields, except `provider`, which passes further OpenRouter routing
+fields on. Upstream payload models keep unknown fields, because the API grows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
+
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=512)]
+ProviderName = Annotated[str, Field(min_length=1, max_length=256)]
+MAX_EXTRA_DEPTH = 4
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(_Strict):
+    role: Literal["system", "user", "assistant"] = Field(description="Who wrote the message.")
+    content: str = Field(description="The message text.")
+
+
+class ProviderSortBy(_Strict):
+    by: Literal["price", "throughput", "latency"]
+    partition: Literal["model", "none"] | None = None
+
+
+class MaxPrice(_Strict):
+    prompt: float | str | None = Field(default=None, description="USD per million prompt tokens")
+    completion: float | str | None = Field(default=None, description="USD per million completion tokens")
+    image: float | str | None = None
+    audio: float | str | None = None
+    request: float | str | None = None
+
+
+class ProviderPreferences(BaseModel):
+    """OpenRouter provider routing. Fields not listed here are passed on unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quantizations: list[NonEmptyStr] | None = Field(
+        default=None, description='Only providers serving these quantizations, e.g. ["fp16", "int8"].'
+    )
+    ignore: list[ProviderName] | None = Field(default=None, description="Provider names never to use.")
+    sort: Literal["price", "throughput", "latency"] | ProviderSortBy | None = Field(
+        default=None, description='Sort providers by "price", "throughput" or "latency".'
+    )
+    order: list[ProviderName] | None = Field(default=None, description="Providers to try first, in order.")
+    require_parameters: bool | None = Field(
+        default=None, description="Only providers that support every parameter of the request."
+    )
+    data_collection: Literal["allow", "deny"] | None = Field(
+        default=None, description='"deny" skips providers that may store or train on prompts.'
+    )
+    allow_fallbacks: bool | None = Field(
+        default=None, description="false: fail rather than use providers outside `order`."
+    )
+    zdr: bool | None = Field(default=None, description="Only zero-data-retention endpoints.")
+    only: list[ProviderName] | None = Field(default=None, description="Only these providers.")
+    max_price: MaxPrice | None = Field(default=None, description="Highest price to pay (USD per million tokens).")
+    preferred_min_throughput: float | dict[str, float] | None = None
+    preferred_max_latency: float | dict[str, float] | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        extras = self.model_extra or {}
+        for name, value in extras.items():
+            if _depth(value) > MAX_EXTRA_DEPTH:
+                raise ValueError(f"{name}: nested more than {MAX_EXTRA_DEPTH} levels deep")
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_EXTRA_DEPTH + 1:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(item, level + 1) for item in value.values()), default=level + 1)  # pyright: ignore[reportUnknownVariableType,reportUnknownMemberType,reportUnknownArgumentType]
+    if isinstance(value, list):
+        return max((_depth(item, level + 1) for item in value), default=level + 1)  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
+    return level
+
+
+class JsonSchemaFormat(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    schema_: dict[str, JsonValue] | None = Field(default=None, alias="schema")
+    strict: bool | None = None
+    description: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ResponseFormat(_Strict):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+
+class Reasoning(_Strict):
+    effort: Literal["xhigh", "high", "medium", "low", "minimal", "none"] | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    exclude: bool | None = None
+    enabled: bool | None = None
+
+
+class ChatArgs(_Strict):
+    model: NonEmptyStr | None = Field(
+        default=None,
+        description="Model id, e.g. openai/gpt-4o. Suffixes :nitro, :floor, :online, :free pass through. "
+        "Defaults to the configured default model, else openrouter/auto.",
+    )
+    messages: list[Message] = Field(min_length=1, max_length=100, description="The conversation, oldest first.")
+    temperature: float | None = Field(default=None, ge=0, le=2, description="Sampling temperature (default 1).")
+    max_tokens: int | None = Field(default=None, ge=1, description="Most tokens to generate.")
+    provider: ProviderPreferences | None = Field(
+        default=None, description="Provider routing; each field overrides its OPENROUTER_PROVIDER_* default."
+    )
+    stream: bool | None = Field(default=None, description="Stream from the upstream; the answer is still one result.")
+    top_p: float | None = Field(default=None, ge=0, le=1, description="Nucleus sampling.")
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stop: Annotated[str, Field(max_length=512)] | Annotated[list[str], Field(max_length=16)] | None = Field(
+        default=None, description="Stop sequence(s)."
+    )
+    response_format: ResponseFormat | None = Field(
+        default=None, description="text, json_object, or json_schema with {name, schema, strict}."
+    )
+    models: list[NonEmptyStr] | None = Field(
+        default=None, min_length=1, max_length=32, description="OpenRouter fallback list, tried in order."
+    )
+    reasoning: Reasoning | None = Field(default=None, description="Reasoning effort/budget for thinking models.")
+    seed: int | None = None
+    top_k: int | None = Field(default=None, ge=0)
+    repetition_penalty: float | None = Field(default=None, gt=0, le=2)
+
+
+class Capabilities(_Strict):
+    functions: bool | None = None
+    tools: bool | None = None
+    vision: bool | None = None
+    json_mode: bool | None = None
+
+
+class SearchArgs(_Strict):
+    query: Annotated[str, Field(max_length=512)] | None = Field(
+        default=None, description="Case-insensitive text in the model's id, name or description."
+    )
+    provider: Annotated[str, Field(max_length=256)] | None = Field(
+        default=None, description="The id's part before '/', e.g. anthropic."
+    )
+    minContextLength: int | None = Field(default=None, ge=0, description="Smallest context window, in tokens.")
+    maxContextLength: int | None = Field(default=None, ge=0, description="Largest context window, in tokens.")
+    maxPromptPrice: float | None = Field(default=None, ge=0, description="USD per 1K prompt tokens; 0 = free only.")
+    maxCompletionPrice: float | None = Field(default=None, ge=0, description="USD per 1K completion tokens.")
+    capabilities: Capabilities | None = Field(default=None, description="Each true capability is required.")
+    limit: int = Field(default=10, ge=1, le=50, description="Most results to return.")
+
+
+class ModelArgs(_Strict):
+    model: NonEmptyStr = Field(description="Model id, e.g. anthropic/claude-3.5-sonnet.")
+
+
+class NoArgs(_Strict):
+    pass
+
+
+# --- upstream payloads -------------------------------------------------------------------------
+
+
+class CatalogModel(BaseModel):
+    """One entry of a `/models` list: OpenRouter's rich shape, or a bare OpenAI/Anthropic one."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    name: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    created: int | float | None = None
+    created_at: str | None = None
+    owned_by: str | None = None
+    context_length: int | None = None
+    pricing: dict[str, Any] | None = None
+    architecture: dict[str, Any] | None = None
+    top_provider: dict[str, Any] | None = None
+    supported_parameters: list[str] | None = None
+    per_request_limits: dict[str, Any] | None = None
+
+
+# --- JSON Schema as tools/list shows it ----------------------------------------------------------
+
+
+class _PlainJsonSchema(GenerateJsonSchema):
+    """Optional fields are shown as their type (not `anyOf [T, null]`), without titles or null defaults."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> dict[str, Any]:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
+        generated = super().default_schema(schema)
+        if generated.get("default", ...) is None:
+            generated.pop("default")
+        return generated
+
+
+def tool_input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """An inline JSON Schema (no `$ref`, no titles) for a tool's arguments."""
+    schema = model.model_json_schema(by_alias=True, schema_generator=_PlainJsonSchema)
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref: Any = node.get("$ref")  # pyright: ignore[reportUnknownMemberType]
+            if isinstance(ref, str):
+                return inline(definitions[ref.rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items() if key != "title"}  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(node, list):
+            return [inline(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
+        return node
+
+    result: dict[str, Any] = inline(schema)
+    return result

@@ -1,0 +1,96 @@
+"""The MCP server: lifespan (one HTTP client per run) and tool registration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import ToolAnnotations
+
+from . import __version__
+from .catalog import Catalog
+from .chat import FALLBACK_MODEL, ChatService
+from .client import UpstreamClient
+from .providers import anthropic, openai
+from .schemas import tool_input_schema
+from .settings import Settings
+from .tools import TOOLS, AppState
+
+SERVER_NAME = "openrouterai"
+
+
+def chat_description(settings: Settings, base: str) -> str:
+    """The chat tool's description: its docstring, the default model, and the operator's DESCRIPTION."""
+    default_model = settings.default_model or (None if settings.api_format == "anthropic" else FALLBACK_MODEL)
+    text = base
+    if default_model:
+        text += f"\n\nDefault model: {default_model}"
+    if settings.description:
+        text += f"\n\n{settings.description}"
+    return text
+
+
+def _tools(settings: Settings) -> list[Tool]:
+    tools: list[Tool] = []
+    for name, spec in TOOLS.items():
+        doc = " ".join(line.strip() for line in (spec.function.__doc__ or "").split("\n") if line.strip())
+        description = chat_description(settings, doc) if name == "chat_completion" else doc
+        tool = Tool.from_function(
+            spec.function,
+            name=name,
+            description=description,
+            annotations=ToolAnnotations(readOnlyHint=spec.read_only, openWorldHint=True),
+        )
+        # The functions read their arguments from the request and validate them against this model,
+        # so the published schema and the validation are one and the same.
+        tool.parameters = tool_input_schema(spec.arguments)
+        tools.append(tool)
+    return tools
+
+
+def build_state(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, config_error: str | None = None
+) -> AppState:
+    client = UpstreamClient(settings, transport=transport)
+    if settings.api_format == "anthropic":
+        models_path = anthropic.api_path(settings.resolved_base_url, "models") + "?limit=1000"
+    else:
+        models_path = openai.MODELS_PATH
+
+    async def fetch_models() -> Any:
+        payload, _headers = await client.request_json("GET", models_path)
+        return payload
+
+    catalog = Catalog(fetch_models, ttl=settings.catalog_ttl, models_url=client.url_for(models_path))
+    return AppState(settings, client, catalog, ChatService(settings, client), config_error)
+
+
+def create_server(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    config_error: str | None = None,
+) -> MCPServer[AppState]:
+    """A ready-to-run server; `transport` lets tests route the upstream to a mock."""
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        state = build_state(settings, transport=transport, config_error=config_error)
+        try:
+            yield state
+        finally:
+            await state.client.aclose()
+
+    return MCPServer(
+        SERVER_NAME,
+        version=__version__,
+        instructions="Chat with any model on OpenRouter (or a configured OpenAI/Anthropic-compatible API), "
+        "and search its model catalog to pick the right model for each sub-task.",
+        tools=_tools(settings),
+        lifespan=lifespan,
+        log_level=settings.log_level,
+    )

@@ -1,0 +1,237 @@
+"""Configuration: the only reader of the environment and of the `.env` file.
+
+Both products' variable names are accepted: the TypeScript original's `OPENROUTER_*` and MCP AI
+Gateway's `API_*` / `DEFAULT_*`. Where both name the same thing, the `OPENROUTER_` one wins (it is
+listed first in each `AliasChoices`). A bad value raises `ConfigError`, whose message names the
+variable that was set and the values it accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
+
+ProviderSort = Literal["price", "throughput", "latency"]
+DataCollection = Literal["allow", "deny"]
+ApiFormat = Literal["openai", "anthropic"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _env(*names: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(*names))
+
+
+CommaList = Annotated[list[str] | None, NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting, with the environment variable names that feed it."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+    )
+
+    # Upstream and authentication
+    api_key: SecretStr | None = _env("OPENROUTER_API_KEY", "API_KEY")
+    api_format: ApiFormat = Field(default="openai", validation_alias=AliasChoices("API_FORMAT"))
+    base_url: str | None = _env("OPENROUTER_BASE_URL", "API_ENDPOINT")
+    request_timeout: float = Field(default=60.0, gt=0, validation_alias=AliasChoices("REQUEST_TIMEOUT"))
+    anthropic_version: str = Field(default="2023-06-01", validation_alias=AliasChoices("ANTHROPIC_VERSION"))
+    openai_organization: str | None = _env("OPENAI_ORGANIZATION")
+    proxy_url: str | None = _env("PROXY_URL")
+    http_proxy: str | None = _env("HTTP_PROXY")
+    https_proxy: str | None = _env("HTTPS_PROXY")
+    app_url: str = Field(
+        default="https://github.com/openrouterai-mcp/openrouterai-mcp",
+        validation_alias=AliasChoices("OPENROUTER_HTTP_REFERER"),
+    )
+    app_title: str = Field(default="openrouterai-mcp", validation_alias=AliasChoices("OPENROUTER_X_TITLE"))
+
+    # Chat defaults
+    default_model: str | None = _env("OPENROUTER_DEFAULT_MODEL", "DEFAULT_MODEL")
+    max_tokens: int | None = Field(
+        default=None, gt=0, validation_alias=AliasChoices("OPENROUTER_MAX_TOKENS", "DEFAULT_MAX_TOKENS")
+    )
+    default_temperature: float | None = Field(
+        default=None, ge=0, le=2, validation_alias=AliasChoices("DEFAULT_TEMPERATURE")
+    )
+    description: str | None = _env("DESCRIPTION")
+    context_budget_tokens: int = Field(
+        default=200_000, gt=0, validation_alias=AliasChoices("OPENROUTER_CONTEXT_BUDGET_TOKENS")
+    )
+
+    # Provider routing defaults (each overridden per field by a call's `provider`)
+    provider_quantizations: CommaList = _env("OPENROUTER_PROVIDER_QUANTIZATIONS")
+    provider_ignore: CommaList = _env("OPENROUTER_PROVIDER_IGNORE")
+    provider_sort: ProviderSort | None = _env("OPENROUTER_PROVIDER_SORT")
+    provider_order: CommaList = _env("OPENROUTER_PROVIDER_ORDER")
+    provider_require_parameters: bool | None = _env("OPENROUTER_PROVIDER_REQUIRE_PARAMETERS")
+    provider_data_collection: DataCollection | None = _env("OPENROUTER_PROVIDER_DATA_COLLECTION")
+    provider_allow_fallbacks: bool | None = _env("OPENROUTER_PROVIDER_ALLOW_FALLBACKS")
+
+    # Reliability
+    max_retries: int = Field(default=3, ge=0, le=10, validation_alias=AliasChoices("OPENROUTER_MAX_RETRIES"))
+    retry_budget: float = Field(default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_RETRY_BUDGET"))
+    rate_limit_per_second: float = Field(
+        default=50.0, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_PER_SECOND")
+    )
+    rate_limit_burst: int = Field(default=100, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"))
+    max_rate_limit_wait: float = Field(
+        default=60.0, ge=0, validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT")
+    )
+    catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias=AliasChoices("OPENROUTER_CATALOG_TTL"))
+    progress_interval: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("OPENROUTER_PROGRESS_INTERVAL"))
+    log_level: LogLevel = Field(default="WARNING", validation_alias=AliasChoices("OPENROUTER_LOG_LEVEL", "LOG_LEVEL"))
+
+    @field_validator("provider_quantizations", "provider_ignore", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()] or None
+        return value
+
+    @field_validator("provider_order", mode="before")
+    @classmethod
+    def _split_json_or_comma_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        # The original documents a JSON array, often shell-quoted as '["a", "b"]'.
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1].strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a valid JSON array ({exc.msg})") from exc
+            if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):  # pyright: ignore[reportUnknownVariableType]
+                raise ValueError("a JSON array must hold strings only")
+            return [item.strip() for item in parsed if item.strip()] or None  # pyright: ignore[reportUnknownVariableType,reportUnknownMemberType]
+        return [item.strip() for item in text.split(",") if item.strip()] or None
+
+    @field_validator(
+        "api_key", "base_url", "default_model", "description", "openai_organization", "proxy_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # Client configs often carry "" for variables the user did not fill in.
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @property
+    def is_openrouter(self) -> bool:
+        """Whether the upstream is OpenRouter itself (its extras: catalog prices, provider routing, key info)."""
+        return self.api_format == "openai" and "openrouter.ai" in self.resolved_base_url
+
+    @property
+    def resolved_base_url(self) -> str:
+        """The base URL with a pasted endpoint path (`/chat/completions`, `/v1/messages`) taken off."""
+        url = (self.base_url or (DEFAULT_ANTHROPIC_URL if self.api_format == "anthropic" else DEFAULT_BASE_URL)).rstrip(
+            "/"
+        )
+        for suffix in ("/chat/completions", "/completions", "/messages"):
+            if url.endswith(suffix):
+                url = url[: -len(suffix)].rstrip("/")
+        return url
+
+    def provider_defaults(self) -> dict[str, Any]:
+        """The `provider` object the environment asks for; `False` values are kept."""
+        fields: dict[str, Any] = {
+            "quantizations": self.provider_quantizations,
+            "ignore": self.provider_ignore,
+            "sort": self.provider_sort,
+            "order": self.provider_order,
+            "require_parameters": self.provider_require_parameters,
+            "data_collection": self.provider_data_collection,
+            "allow_fallbacks": self.provider_allow_fallbacks,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+
+class ConfigError(Exception):
+    """A variable holds a value the server cannot use; the message names it."""
+
+
+_ALLOWED_HINTS: dict[str, str] = {
+    "api_format": "openai or anthropic",
+    "provider_sort": "price, throughput or latency",
+    "provider_data_collection": "allow or deny",
+    "provider_require_parameters": "true or false",
+    "provider_allow_fallbacks": "true or false",
+    "max_tokens": "a whole number greater than 0",
+    "default_temperature": "a number from 0 to 2",
+    "request_timeout": "a number of seconds greater than 0",
+    "provider_order": 'a JSON array of strings such as ["openai", "anthropic"], or a comma list',
+    "log_level": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+}
+
+
+def _variable_names(field_name: str) -> list[str]:
+    alias = Settings.model_fields[field_name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [field_name.upper()]
+
+
+def _set_variable(field_name: str, env_file_values: dict[str, str]) -> str:
+    """The name of the variable that actually supplied the bad value (the first one set wins)."""
+    names = _variable_names(field_name)
+    environ = {key.upper() for key in os.environ}
+    for name in names:
+        if name.upper() in environ or name.upper() in env_file_values:
+            return name
+    return names[0]
+
+
+def _read_env_file_keys() -> dict[str, str]:
+    try:
+        with open(".env", encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return {}
+    keys: dict[str, str] = {}
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            keys[key.strip().removeprefix("export ").strip().upper()] = value
+    return keys
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value becomes a `ConfigError` naming the variable and what it accepts."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        env_file_values = _read_env_file_keys()
+        problems: list[str] = []
+        for error in exc.errors():
+            field_name = str(error["loc"][0]) if error["loc"] else ""
+            if field_name not in Settings.model_fields:
+                field_name = next(
+                    (name for name in Settings.model_fields if field_name.upper() in _variable_names(name)),
+                    field_name,
+                )
+            if field_name in Settings.model_fields:
+                variable = _set_variable(field_name, env_file_values)
+            else:
+                variable = field_name.upper()
+            given = error.get("input")
+            hint = _ALLOWED_HINTS.get(field_name)
+            detail = f"expected {hint}" if hint else str(error["msg"])
+            if isinstance(given, str) and field_name != "api_key":
+                problems.append(f"{variable}={given!r} is invalid: {detail}")
+            else:
+                problems.append(f"{variable} is invalid: {detail}")
+        raise ConfigError("; ".join(problems)) from None
