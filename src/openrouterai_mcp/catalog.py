@@ -24,6 +24,7 @@ from cachetools import TTLCache
 from pydantic import ValidationError
 
 from .errors import ModelNotFound, UpstreamProtocolError, UpstreamStatusError
+from .jsonshape import as_dict, as_list
 from .schemas import CatalogModel, SearchArgs
 
 logger = logging.getLogger(__name__)
@@ -133,12 +134,12 @@ def index_model(model: CatalogModel) -> IndexedModel:
 
 def parse_model_list(payload: Any) -> list[CatalogModel]:
     """Entries of a `{"data": [...]}` list (OpenRouter old and new shapes, OpenAI, Anthropic); bad ones skipped."""
-    data: Any = payload.get("data") if isinstance(payload, dict) else payload  # pyright: ignore[reportUnknownMemberType]
+    data = as_dict(payload).get("data") if isinstance(payload, dict) else payload
     if not isinstance(data, list):
         raise UpstreamProtocolError('the model list is not of the form {"data": [...]}')
     models: list[CatalogModel] = []
     skipped = 0
-    for item in data:  # pyright: ignore[reportUnknownVariableType]
+    for item in as_list(data):
         try:
             models.append(CatalogModel.model_validate(item))
         except ValidationError:
@@ -266,7 +267,8 @@ class Catalog:
                 if exc.status in (404, 405):
                     raise UpstreamStatusError(
                         exc.status,
-                        f"this endpoint has no model list at {self._models_url or 'GET /models'} ({exc.upstream_message})",
+                        f"this endpoint has no model list at {self._models_url or 'GET /models'} "
+                        f"({exc.upstream_message})",
                     ) from None
                 raise
             self.fetch_count += 1

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from .client import UpstreamClient
 from .errors import ValidationFailure
+from .jsonshape import as_dict
 from .providers import anthropic, openai
 from .schemas import ChatArgs, Message
 from .settings import Settings
@@ -79,10 +80,10 @@ def _price_text(value: float | str) -> str:
 def provider_object(settings: Settings, given: dict[str, Any] | None) -> dict[str, Any] | None:
     """Environment defaults overridden field by field by the call's `provider`; None when empty."""
     merged = settings.provider_defaults() | (given or {})
-    max_price = merged.get("max_price")
-    if isinstance(max_price, dict):
+    max_price = as_dict(merged.get("max_price"))
+    if max_price:
         # OpenRouter's schema types these as strings; numbers are written without exponent.
-        merged["max_price"] = {key: _price_text(value) for key, value in max_price.items() if value is not None}  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
+        merged["max_price"] = {key: _price_text(value) for key, value in max_price.items() if value is not None}
     return merged or None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -40,6 +40,7 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from .jsonshape import as_dict
 from .ratelimit import RateLimiter, parse_retry_after
 from .settings import Settings
 
@@ -98,26 +99,22 @@ def upstream_message(body: bytes, content_type: str) -> str:
 
 
 def _message_from_payload(payload: Any) -> str | None:
-    if not isinstance(payload, dict):
-        return None
-    error: Any = payload.get("error")  # pyright: ignore[reportUnknownMemberType]
+    body = as_dict(payload)
+    error = body.get("error")
     if isinstance(error, str):
         return error
     if isinstance(error, dict):
-        message: Any = error.get("message")  # pyright: ignore[reportUnknownMemberType]
-        text = str(message) if message is not None else json.dumps(error)
-        metadata: Any = error.get("metadata")  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(metadata, dict):
-            provider: Any = metadata.get("provider_name")  # pyright: ignore[reportUnknownMemberType]
-            raw: Any = metadata.get("raw")  # pyright: ignore[reportUnknownMemberType]
-            details = [str(part) for part in (provider, raw) if part]
-            if details:
-                text += f" ({': '.join(details)})"
+        details = as_dict(error)
+        message = details.get("message")
+        text = str(message) if message is not None else json.dumps(details)
+        metadata = as_dict(details.get("metadata"))
+        extra = [str(part) for part in (metadata.get("provider_name"), metadata.get("raw")) if part]
+        if extra:
+            text += f" ({': '.join(extra)})"
         return text
     for key in ("message", "detail"):
-        value: Any = payload.get(key)  # pyright: ignore[reportUnknownMemberType]
-        if value:
-            return str(value)
+        if body.get(key):
+            return str(body[key])
     return None
 
 
@@ -250,7 +247,7 @@ class UpstreamClient:
         return parse_json_body(response), response.headers
 
     @asynccontextmanager
-    async def stream(self, method: str, path: str, *, body: Any = None) -> AsyncIterator[httpx.Response]:
+    async def stream(self, method: str, path: str, *, body: Any = None) -> AsyncGenerator[httpx.Response]:
         """Open a streaming response (retrying only before any answer has started)."""
         response: httpx.Response | None = None
         async for attempt in self._retrying():

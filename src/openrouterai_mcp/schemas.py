@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
+from .jsonshape import as_dict, as_list
+
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=512)]
 ProviderName = Annotated[str, Field(min_length=1, max_length=256)]
 MAX_EXTRA_DEPTH = 4
@@ -78,9 +80,9 @@ def _depth(value: Any, level: int = 0) -> int:
     if level > MAX_EXTRA_DEPTH + 1:
         return level
     if isinstance(value, dict):
-        return max((_depth(item, level + 1) for item in value.values()), default=level + 1)  # pyright: ignore[reportUnknownVariableType,reportUnknownMemberType,reportUnknownArgumentType]
+        return max((_depth(item, level + 1) for item in as_dict(value).values()), default=level + 1)
     if isinstance(value, list):
-        return max((_depth(item, level + 1) for item in value), default=level + 1)  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
+        return max((_depth(item, level + 1) for item in as_list(value)), default=level + 1)
     return level
 
 
@@ -212,12 +214,13 @@ def tool_input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     def inline(node: Any) -> Any:
         if isinstance(node, dict):
-            ref: Any = node.get("$ref")  # pyright: ignore[reportUnknownMemberType]
+            mapping = as_dict(node)
+            ref = mapping.get("$ref")
             if isinstance(ref, str):
                 return inline(definitions[ref.rsplit("/", 1)[-1]])
-            return {key: inline(value) for key, value in node.items() if key != "title"}  # pyright: ignore[reportUnknownVariableType]
+            return {key: inline(value) for key, value in mapping.items() if key != "title"}
         if isinstance(node, list):
-            return [inline(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
+            return [inline(item) for item in as_list(node)]
         return node
 
     result: dict[str, Any] = inline(schema)

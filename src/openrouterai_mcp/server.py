@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -43,7 +43,7 @@ def _tools(settings: Settings) -> list[Tool]:
             spec.function,
             name=name,
             description=description,
-            annotations=ToolAnnotations(readOnlyHint=spec.read_only, openWorldHint=True),
+            annotations=ToolAnnotations(read_only_hint=spec.read_only, open_world_hint=True),
         )
         # The functions read their arguments from the request and validate them against this model,
         # so the published schema and the validation are one and the same.
@@ -78,7 +78,7 @@ def create_server(
     """A ready-to-run server; `transport` lets tests route the upstream to a mock."""
 
     @asynccontextmanager
-    async def lifespan(_server: MCPServer[AppState]) -> AsyncIterator[AppState]:
+    async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
         state = build_state(settings, transport=transport, config_error=config_error)
         try:
             yield state

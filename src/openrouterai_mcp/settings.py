@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .jsonshape import as_list
+
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
 
@@ -115,9 +117,10 @@ class Settings(BaseSettings):
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not a valid JSON array ({exc.msg})") from exc
-            if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):  # pyright: ignore[reportUnknownVariableType]
+            items = as_list(parsed)
+            if not isinstance(parsed, list) or not all(isinstance(item, str) for item in items):
                 raise ValueError("a JSON array must hold strings only")
-            return [item.strip() for item in parsed if item.strip()] or None  # pyright: ignore[reportUnknownVariableType,reportUnknownMemberType]
+            return [str(item).strip() for item in items if str(item).strip()] or None
         return [item.strip() for item in text.split(",") if item.strip()] or None
 
     @field_validator(

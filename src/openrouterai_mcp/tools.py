@@ -23,7 +23,8 @@ from .catalog import Catalog, applied_filters, model_info
 from .chat import ChatService
 from .client import UpstreamClient
 from .envelope import guarded
-from .errors import ServerError, ValidationFailure
+from .errors import ServerError, UpstreamProtocolError, ValidationFailure
+from .jsonshape import as_dict
 from .progress import ProgressReporter
 from .schemas import ChatArgs, ModelArgs, NoArgs, SearchArgs
 from .settings import Settings
@@ -64,7 +65,7 @@ def _progress_token(ctx: Context[AppState]) -> Any:
 def parse_arguments(model: type[ArgsT], raw: Any) -> ArgsT:
     if not isinstance(raw, dict):
         raise ValidationFailure("arguments: expected an object")
-    arguments: dict[str, Any] = dict(raw)  # pyright: ignore[reportUnknownArgumentType]
+    arguments = dict(as_dict(raw))
     for name in _STRUCTURED_FIELDS & arguments.keys():
         value = arguments[name]
         if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
@@ -169,10 +170,10 @@ async def validate_model(ctx: Context[AppState]) -> CallToolResult:
 async def _key_info(state: AppState, _: NoArgs) -> Any:
     state.chat.require_key()
     payload, _headers = await state.client.request_json("GET", "key")
-    data: Any = payload.get("data", payload) if isinstance(payload, dict) else None  # pyright: ignore[reportUnknownMemberType]
-    if not isinstance(data, dict):
-        raise ValidationFailure("the key endpoint answered without a data object")
-    info: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    body = as_dict(payload)
+    info = as_dict(body.get("data", body))
+    if not info:
+        raise UpstreamProtocolError("the key endpoint answered without a data object")
     known = {
         "label": info.get("label"),
         "limit": info.get("limit"),

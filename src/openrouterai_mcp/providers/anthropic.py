@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UpstreamError, UpstreamProtocolError
+from ..jsonshape import as_dict, as_list
 from ..sse import SseEvent
 
 DEFAULT_MAX_TOKENS = 1024
@@ -95,31 +96,28 @@ def _completion(
 def completion_result(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise UpstreamProtocolError("the upstream answer is not a JSON object")
-    body: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    body = as_dict(payload)
     if body.get("type") == "error":
-        error: dict[str, Any] = body.get("error") if isinstance(body.get("error"), dict) else {}  # pyright: ignore[reportAssignmentType]
-        raise UpstreamError(str(error.get("message") or "the upstream reported an error"))
+        raise UpstreamError(str(as_dict(body.get("error")).get("message") or "the upstream reported an error"))
     content = body.get("content")
     if not isinstance(content, list):
         raise UpstreamProtocolError("the upstream answer has no content blocks")
     text_parts: list[str] = []
     tool_calls: list[dict[str, Any]] = []
-    for block in content:  # pyright: ignore[reportUnknownVariableType]
-        if not isinstance(block, dict):
-            continue
-        typed: dict[str, Any] = block  # pyright: ignore[reportUnknownVariableType]
+    for block in as_list(content):
+        typed = as_dict(block)
         if typed.get("type") == "text":
             text_parts.append(str(typed.get("text", "")))
         elif typed.get("type") == "tool_use":
             tool_calls.append(_tool_call(typed))
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = as_dict(body.get("usage"))
     return _completion(
         body.get("id"),
         body.get("model"),
         "".join(text_parts),
         tool_calls,
         body.get("stop_reason"),
-        _usage(usage),  # pyright: ignore[reportArgumentType]
+        _usage(usage),
     )
 
 
@@ -140,40 +138,35 @@ class AnthropicStream:
         if event.comment is not None or not event.data:
             return 0
         try:
-            data: Any = json.loads(event.data)
+            payload = as_dict(json.loads(event.data))
         except json.JSONDecodeError:
             raise UpstreamProtocolError("the upstream stream carried an event that is not valid JSON") from None
-        if not isinstance(data, dict):
-            return 0
-        payload: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
         kind = payload.get("type") or event.event
         if kind == "error":
-            error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
-            message = error.get("message") or "the upstream reported an error"  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            message = as_dict(payload.get("error")).get("message") or "the upstream reported an error"
             raise UpstreamError(f"{message} (the stream failed after {self.deltas} pieces of output)")
         if kind == "message_start":
-            message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
-            self._id = message.get("id")  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
-            self._model = message.get("model")  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
-            self._usage.update(message.get("usage") or {})  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            message = as_dict(payload.get("message"))
+            self._id = message.get("id")
+            self._model = message.get("model")
+            self._usage.update(as_dict(message.get("usage")))
         elif kind == "content_block_start":
-            block = payload.get("content_block") if isinstance(payload.get("content_block"), dict) else {}
             index = payload.get("index", len(self._blocks))
-            self._blocks[index] = {**block, "partial_json": ""}  # pyright: ignore[reportUnknownArgumentType]
+            self._blocks[index] = {**as_dict(payload.get("content_block")), "partial_json": ""}
         elif kind == "content_block_delta":
-            delta = payload.get("delta") if isinstance(payload.get("delta"), dict) else {}
-            if delta.get("type") == "text_delta":  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
-                self._text.append(str(delta.get("text", "")))  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
-            elif delta.get("type") == "input_json_delta":  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+            delta = as_dict(payload.get("delta"))
+            if delta.get("type") == "text_delta":
+                self._text.append(str(delta.get("text", "")))
+            elif delta.get("type") == "input_json_delta":
                 block = self._blocks.setdefault(payload.get("index", 0), {"partial_json": ""})
-                block["partial_json"] += str(delta.get("partial_json", ""))  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
+                block["partial_json"] += str(delta.get("partial_json", ""))
             self.deltas += 1
             return 1
         elif kind == "message_delta":
-            delta = payload.get("delta") if isinstance(payload.get("delta"), dict) else {}
-            if delta.get("stop_reason") is not None:  # pyright: ignore[reportUnknownMemberType,reportOptionalMemberAccess]
-                self._stop_reason = delta["stop_reason"]  # pyright: ignore[reportOptionalSubscript]
-            self._usage.update(payload.get("usage") or {})
+            delta = as_dict(payload.get("delta"))
+            if delta.get("stop_reason") is not None:
+                self._stop_reason = delta["stop_reason"]
+            self._usage.update(as_dict(payload.get("usage")))
         elif kind == "message_stop":
             self.done = True
         return 0
@@ -190,7 +183,7 @@ class AnthropicStream:
             if block.get("type") == "tool_use":
                 raw = block.get("partial_json") or ""
                 try:
-                    arguments = json.loads(raw) if raw else block.get("input") or {}
+                    arguments: Any = json.loads(raw) if raw else block.get("input") or {}
                 except json.JSONDecodeError:
                     arguments = {}
                 tool_calls.append(_tool_call({**block, "input": arguments}))

@@ -8,14 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UpstreamError, UpstreamProtocolError, UpstreamStatusError
+from ..jsonshape import as_dict, as_list
 from ..sse import SseEvent
 
 CHAT_PATH = "chat/completions"
 MODELS_PATH = "models"
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
 
 
 def _error_in_body(payload: dict[str, Any]) -> tuple[int | None, str] | None:
@@ -23,7 +20,7 @@ def _error_in_body(payload: dict[str, Any]) -> tuple[int | None, str] | None:
     if error is None:
         return None
     if isinstance(error, dict):
-        details: dict[str, Any] = error  # pyright: ignore[reportUnknownVariableType]
+        details = as_dict(error)
         code = details.get("code")
         status = code if isinstance(code, int) else None
         return status, str(details.get("message") or json.dumps(details))
@@ -43,7 +40,7 @@ def completion_result(payload: Any, headers: Mapping[str, str]) -> dict[str, Any
     """A non-streamed answer in the chat.completion shape, with the upstream's real id, model and provider."""
     if not isinstance(payload, dict):
         raise UpstreamProtocolError("the upstream answer is not a JSON object")
-    body: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    body = as_dict(payload)
     failure = _error_in_body(body)
     if failure is not None and not body.get("choices"):
         status, message = failure
@@ -54,12 +51,12 @@ def completion_result(payload: Any, headers: Mapping[str, str]) -> dict[str, Any
     if not isinstance(raw_choices, list) or not raw_choices:
         raise UpstreamProtocolError("the upstream answer has no choices")
     choices: list[dict[str, Any]] = []
-    for position, raw in enumerate(raw_choices):  # pyright: ignore[reportUnknownVariableType,reportUnknownArgumentType]
-        choice = _as_dict(raw)
+    for position, raw in enumerate(as_list(raw_choices)):
+        choice = as_dict(raw)
         entry = {key: value for key, value in choice.items() if key not in ("message", "logprobs")}
         entry.setdefault("index", position)
         entry.setdefault("finish_reason", None)
-        entry["message"] = _message(_as_dict(choice.get("message")))
+        entry["message"] = _message(as_dict(choice.get("message")))
         choices.append(entry)
     result: dict[str, Any] = {
         "id": body.get("id"),
@@ -100,7 +97,7 @@ class OpenAIStream:
             raise UpstreamProtocolError("the upstream stream carried an event that is not valid JSON") from None
         if not isinstance(chunk, dict):
             return 0
-        data: dict[str, Any] = chunk  # pyright: ignore[reportUnknownVariableType]
+        data = as_dict(chunk)
         for key in ("id", "model", "provider", "created", "system_fingerprint", "service_tier"):
             if data.get(key) is not None:
                 self._meta[key] = data[key]
@@ -112,8 +109,8 @@ class OpenAIStream:
             prefix = f"{status}: " if status is not None else ""
             raise UpstreamError(f"{prefix}{message} (the stream failed after {self.deltas} pieces of output)")
         pieces = 0
-        for raw in data.get("choices") or []:
-            pieces += self._merge_choice(_as_dict(raw))
+        for raw in as_list(data.get("choices")):
+            pieces += self._merge_choice(as_dict(raw))
         self.deltas += pieces
         return pieces
 
@@ -127,7 +124,7 @@ class OpenAIStream:
             slot["finish_reason"] = choice["finish_reason"]
         if choice.get("native_finish_reason") is not None:
             slot["native_finish_reason"] = choice["native_finish_reason"]
-        delta = _as_dict(choice.get("delta"))
+        delta = as_dict(choice.get("delta"))
         pieces = 0
         if isinstance(delta.get("role"), str):
             slot["role"] = delta["role"]
@@ -137,8 +134,8 @@ class OpenAIStream:
         if isinstance(delta.get("reasoning"), str) and delta["reasoning"]:
             slot["reasoning"].append(delta["reasoning"])
             pieces += 1
-        for call in delta.get("tool_calls") or []:
-            pieces += self._merge_tool_call(slot["tool_calls"], _as_dict(call))
+        for call in as_list(delta.get("tool_calls")):
+            pieces += self._merge_tool_call(slot["tool_calls"], as_dict(call))
         return pieces
 
     @staticmethod
@@ -150,7 +147,7 @@ class OpenAIStream:
         )
         if call.get("id"):
             target["id"] = call["id"]
-        function = _as_dict(call.get("function"))
+        function = as_dict(call.get("function"))
         if isinstance(function.get("name"), str):
             target["function"]["name"] += function["name"]
         if isinstance(function.get("arguments"), str):
@@ -160,7 +157,8 @@ class OpenAIStream:
     def result(self) -> dict[str, Any]:
         if not self.done:
             raise UpstreamProtocolError(
-                f"the upstream stream ended without [DONE] after {self.deltas} pieces of output; the answer is incomplete"
+                f"the upstream stream ended without [DONE] after {self.deltas} pieces of output; "
+                "the answer is incomplete"
             )
         choices: list[dict[str, Any]] = []
         for index in sorted(self._choices):
