@@ -28,7 +28,8 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_before_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from . import __version__
@@ -191,7 +192,9 @@ class UpstreamClient:
             mounts=None if transport else _proxy_mounts(settings),
             follow_redirects=True,
         )
-        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+        # 0.5 s doubling up to 8 s, plus up to 0.5 s of jitter. (wait_exponential_jitter's `initial`
+        # is deprecated in tenacity 9 and its replacement `multiplier` does not exist in 8.x.)
+        self._backoff = wait_exponential(multiplier=0.5, max=8.0) + wait_random(0, 0.5)
 
     async def aclose(self) -> None:
         await self._http.aclose()
