@@ -118,7 +118,7 @@ def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim
         },
     )
     body.update(passed)
-    if settings.api_format == "openai":
+    if settings.is_openrouter:
         provider = provider_object(settings, args.provider.model_dump(exclude_none=True) if args.provider else None)
         if provider is not None:
             body["provider"] = provider

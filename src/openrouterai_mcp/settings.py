@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     # Upstream and authentication
     api_key: SecretStr | None = _env("OPENROUTER_API_KEY", "API_KEY")
     api_format: ApiFormat = Field(default="openai", validation_alias=AliasChoices("API_FORMAT"))
-    base_url: str | None = _env("OPENROUTER_BASE_URL", "API_ENDPOINT")
+    base_url: str | None = _env("OPENROUTER_BASE_URL")
+    api_endpoint: str | None = _env("API_ENDPOINT")
     request_timeout: float = Field(default=60.0, gt=0, validation_alias=AliasChoices("REQUEST_TIMEOUT"))
     anthropic_version: str = Field(default="2023-06-01", validation_alias=AliasChoices("ANTHROPIC_VERSION"))
     openai_organization: str | None = _env("OPENAI_ORGANIZATION")
@@ -124,7 +125,14 @@ class Settings(BaseSettings):
         return [item.strip() for item in text.split(",") if item.strip()] or None
 
     @field_validator(
-        "api_key", "base_url", "default_model", "description", "openai_organization", "proxy_url", mode="before"
+        "api_key",
+        "base_url",
+        "api_endpoint",
+        "default_model",
+        "description",
+        "openai_organization",
+        "proxy_url",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -135,15 +143,23 @@ class Settings(BaseSettings):
 
     @property
     def is_openrouter(self) -> bool:
-        """Whether the upstream is OpenRouter itself (its extras: catalog prices, provider routing, key info)."""
-        return self.api_format == "openai" and "openrouter.ai" in self.resolved_base_url
+        """Whether to send OpenRouter's request extras (provider routing, usage accounting).
+
+        True unless the gateway's API_ENDPOINT points somewhere other than openrouter.ai: an OpenAI-compatible
+        API such as OpenAI's own rejects fields it does not know.
+        """
+        if self.api_format != "openai":
+            return False
+        return bool(self.base_url) or not self.api_endpoint or "openrouter.ai" in self.api_endpoint
 
     @property
     def resolved_base_url(self) -> str:
         """The base URL with a pasted endpoint path (`/chat/completions`, `/v1/messages`) taken off."""
-        url = (self.base_url or (DEFAULT_ANTHROPIC_URL if self.api_format == "anthropic" else DEFAULT_BASE_URL)).rstrip(
-            "/"
-        )
+        url = (
+            self.base_url
+            or self.api_endpoint
+            or (DEFAULT_ANTHROPIC_URL if self.api_format == "anthropic" else DEFAULT_BASE_URL)
+        ).rstrip("/")
         for suffix in ("/chat/completions", "/completions", "/messages"):
             if url.endswith(suffix):
                 url = url[: -len(suffix)].rstrip("/")
