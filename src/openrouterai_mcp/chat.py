@@ -68,7 +68,7 @@ def trim_messages(messages: list[Message], budget_tokens: int) -> tuple[list[Mes
         raise ValidationFailure(
             f"messages: the conversation is about {estimate} tokens (at {CHARS_PER_TOKEN} characters per token) "
             f"even after removing every older message, more than the {budget_tokens}-token context budget; "
-            "shorten the last message"
+            "shorten the last message (or the system message)"
         )
     return kept, Trim(len(messages) - len(kept), estimate, budget_tokens)
 

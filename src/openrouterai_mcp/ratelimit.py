@@ -90,7 +90,8 @@ class RateLimiter:
                 self._tokens -= 1
                 return
             wait = max(pause, (1 - self._tokens) / self._rate if self._tokens < 1 else 0.0)
-            await self._sleep(min(max(wait, 0.001), self._max_wait))
+            # The pause part was capped when it was set; the token part is at most 1/rate.
+            await self._sleep(max(wait, 0.001))
 
     def pause_for(self, seconds: float) -> float:
         """Hold every request for `seconds` (capped); returns the pause actually applied."""

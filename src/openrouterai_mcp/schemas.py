@@ -123,8 +123,9 @@ class ChatArgs(_Strict):
     top_p: float | None = Field(default=None, ge=0, le=1, description="Nucleus sampling.")
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    stop: Annotated[str, Field(max_length=512)] | Annotated[list[str], Field(max_length=16)] | None = Field(
-        default=None, description="Stop sequence(s)."
+    # OpenRouter's ChatRequest (like OpenAI's) accepts at most 4 stop sequences.
+    stop: Annotated[str, Field(max_length=512)] | Annotated[list[str], Field(max_length=4)] | None = Field(
+        default=None, description="Stop sequence(s), at most 4."
     )
     response_format: ResponseFormat | None = Field(
         default=None, description="text, json_object, or json_schema with {name, schema, strict}."

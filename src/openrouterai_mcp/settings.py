@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(default=100, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"))
     max_rate_limit_wait: float = Field(
-        default=60.0, ge=0, validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT")
+        default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT")
     )
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias=AliasChoices("OPENROUTER_CATALOG_TTL"))
     progress_interval: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("OPENROUTER_PROGRESS_INTERVAL"))
