@@ -4,7 +4,7 @@
     +-- ValidationFailure        -- "Validation Error": bad arguments or configuration; nothing was sent
     +-- UpstreamError            -- "API Error": the upstream answered badly or not at all
     |   +-- UpstreamStatusError  -- a non-2xx answer; carries the status and the upstream's own message
-    |   |   +-- RateLimited      -- "Rate Limit": 429, or a wait longer than the retry budget allows
+    |   |   +-- RateLimited      -- "Rate Limit": a 429 (status, or code in a body or stream chunk)
     |   +-- UpstreamTimeout      -- no answer within REQUEST_TIMEOUT
     |   +-- UpstreamUnreachable  -- connection refused, reset or closed before an answer
     |   +-- UpstreamProtocolError -- an answer that is not what the API promises (bad JSON, cut stream)

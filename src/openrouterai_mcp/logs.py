@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 
-from .envelope import REDACTED
+from .envelope import MIN_SECRET_LENGTH, REDACTED
 
 
 class RedactSecret(logging.Filter):
     def __init__(self, secret: str | None) -> None:
         super().__init__()
-        self._secret = secret
+        self._secret = secret if secret and len(secret) >= MIN_SECRET_LENGTH else None
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secret:

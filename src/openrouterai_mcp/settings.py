@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # Client configs often carry "" for variables the user did not fill in: that means unset.
+        env_ignore_empty=True,
         populate_by_name=True,
         case_sensitive=False,
     )
@@ -96,6 +98,14 @@ class Settings(BaseSettings):
     catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias=AliasChoices("OPENROUTER_CATALOG_TTL"))
     progress_interval: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("OPENROUTER_PROGRESS_INTERVAL"))
     log_level: LogLevel = Field(default="WARNING", validation_alias=AliasChoices("OPENROUTER_LOG_LEVEL", "LOG_LEVEL"))
+
+    @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
+    @classmethod
+    def _normalise_case(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        return text.upper() if text.lower() in {"debug", "info", "warning", "error", "critical"} else text.lower()
 
     @field_validator("provider_quantizations", "provider_ignore", mode="before")
     @classmethod

@@ -158,8 +158,8 @@ async def get_model_info(ctx: Context[AppState]) -> CallToolResult:
 
 
 async def _validate(state: AppState, args: ModelArgs) -> Any:
-    row = (await state.catalog.index()).find(args.model)
-    return {"model": row.id, "valid": True}
+    (await state.catalog.index()).find(args.model)
+    return {"model": args.model, "valid": True}
 
 
 async def validate_model(ctx: Context[AppState]) -> CallToolResult:
@@ -168,6 +168,8 @@ async def validate_model(ctx: Context[AppState]) -> CallToolResult:
 
 
 async def _key_info(state: AppState, _: NoArgs) -> Any:
+    if not state.settings.is_openrouter:
+        raise ValidationFailure("get_key_info works with OpenRouter only; API_ENDPOINT points at another API")
     state.chat.require_key()
     payload, _headers = await state.client.request_json("GET", "key")
     body = as_dict(payload)

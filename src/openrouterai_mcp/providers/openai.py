@@ -7,12 +7,21 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UpstreamError, UpstreamProtocolError, UpstreamStatusError
+from ..errors import RateLimited, UpstreamError, UpstreamProtocolError, UpstreamStatusError
 from ..jsonshape import as_dict, as_list
 from ..sse import SseEvent
 
 CHAT_PATH = "chat/completions"
 MODELS_PATH = "models"
+
+
+def body_error(status: int | None, message: str) -> UpstreamError:
+    """An error reported inside a 200 body or stream chunk; code 429 is still a rate limit."""
+    if status == 429:
+        return RateLimited(status, message)
+    if status is not None and status >= 400:
+        return UpstreamStatusError(status, message)
+    return UpstreamError(message)
 
 
 def _error_in_body(payload: dict[str, Any]) -> tuple[int | None, str] | None:
@@ -43,10 +52,7 @@ def completion_result(payload: Any, headers: Mapping[str, str]) -> dict[str, Any
     body = as_dict(payload)
     failure = _error_in_body(body)
     if failure is not None and not body.get("choices"):
-        status, message = failure
-        if status is not None and status >= 400:
-            raise UpstreamStatusError(status, message)
-        raise UpstreamError(message)
+        raise body_error(*failure)
     raw_choices = body.get("choices")
     if not isinstance(raw_choices, list) or not raw_choices:
         raise UpstreamProtocolError("the upstream answer has no choices")
@@ -106,8 +112,7 @@ class OpenAIStream:
         failure = _error_in_body(data)
         if failure is not None:
             status, message = failure
-            prefix = f"{status}: " if status is not None else ""
-            raise UpstreamError(f"{prefix}{message} (the stream failed after {self.deltas} pieces of output)")
+            raise body_error(status, f"{message} (the stream failed after {self.deltas} pieces of output)")
         pieces = 0
         for raw in as_list(data.get("choices")):
             pieces += self._merge_choice(as_dict(raw))
