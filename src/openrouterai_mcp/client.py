@@ -183,24 +183,35 @@ class UpstreamClient:
             max_wait=settings.max_rate_limit_wait,
             sleep=sleep,
         )
-        self._http = httpx.AsyncClient(
-            base_url=settings.resolved_base_url + "/",
-            headers={"User-Agent": f"openrouterai-mcp/{__version__}", **auth_headers(settings)},
-            timeout=httpx.Timeout(settings.request_timeout),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=60),
-            transport=transport,
-            mounts=None if transport else _proxy_mounts(settings),
-            follow_redirects=True,
-        )
+        self._transport = transport
+        self._base_url = httpx.URL(settings.resolved_base_url + "/")
+        self._client: httpx.AsyncClient | None = None
         # 0.5 s doubling up to 8 s, plus up to 0.5 s of jitter. (wait_exponential_jitter's `initial`
         # is deprecated in tenacity 9 and its replacement `multiplier` does not exist in 8.x.)
         self._backoff = wait_exponential(multiplier=0.5, max=8.0) + wait_random(0, 0.5)
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        # Made on first use: building the TLS context takes ~25 ms that `initialize` should not wait for.
+        if self._client is None:
+            settings = self._settings
+            self._client = httpx.AsyncClient(
+                base_url=self._base_url,
+                headers={"User-Agent": f"openrouterai-mcp/{__version__}", **auth_headers(settings)},
+                timeout=httpx.Timeout(settings.request_timeout),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=60),
+                transport=self._transport,
+                mounts=None if self._transport else _proxy_mounts(settings),
+                follow_redirects=True,
+            )
+        return self._client
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     def url_for(self, path: str) -> str:
-        return str(self._http.base_url.join(path))
+        return str(self._base_url.join(path))
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

@@ -89,9 +89,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=3, ge=0, le=10, validation_alias=AliasChoices("OPENROUTER_MAX_RETRIES"))
     retry_budget: float = Field(default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_RETRY_BUDGET"))
     rate_limit_per_second: float = Field(
-        default=50.0, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_PER_SECOND")
+        default=500.0, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_PER_SECOND")
     )
-    rate_limit_burst: int = Field(default=100, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"))
+    rate_limit_burst: int = Field(default=500, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"))
     max_rate_limit_wait: float = Field(
         default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT")
     )
