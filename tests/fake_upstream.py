@@ -174,17 +174,23 @@ def key_info() -> dict[str, Any]:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # Many concurrent clients connect at once; the default backlog of 5 would delay some by a SYN retry.
+    request_queue_size = 128
+
+
 class FakeUpstream:
     """Start with `with FakeUpstream(catalog) as upstream:`; `upstream.base_url` is the OpenRouter-style base."""
 
-    def __init__(self, catalog: dict[str, Any] | None = None) -> None:
+    def __init__(self, catalog: dict[str, Any] | None = None, *, port: int = 0) -> None:
         self.catalog = catalog if catalog is not None else {"data": []}
         self.requests: list[Recorded] = []
         self.disconnects: list[tuple[str, float]] = []
         self._scripts: dict[tuple[str, str], deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        # `port` lets a test start listening late on an address the server under test already uses.
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -218,7 +224,7 @@ class FakeUpstream:
             return [r for r in self.requests if route_of(r.path) == route and (method is None or r.method == method)]
 
     def wait_for_disconnect(self, timeout: float) -> float | None:
-        """Seconds until some connection held by a hang/stream was dropped by the client, or None."""
+        """When (`time.monotonic()`) a connection held by a hang/stream was first dropped by the client, or None."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
