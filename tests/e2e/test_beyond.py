@@ -10,41 +10,24 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult
 
 from tests.conftest import TEST_KEY, ServerProcess
 from tests.e2e.chat_request_schema import CHAT_REQUEST_SCHEMA, chat_body_problems
 from tests.fake_upstream import CHAT, KEY, FakeUpstream, Recorded, Reply, completion, sse_chunks
+from tests.results import failed as error_of
+from tests.results import ok, text_of
 
 USER = [{"role": "user", "content": "Say hello"}]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def text_of(result: CallToolResult) -> str:
-    item = result.content[0]
-    assert isinstance(item, TextContent)
-    return item.text
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    text = text_of(result)
-    assert result.is_error is False, text
-    return json.loads(text)
-
-
-def error_of(result: CallToolResult) -> str:
-    text = text_of(result)
-    assert result.is_error is True, text
-    return text
 
 
 def last_chat(upstream: FakeUpstream) -> Recorded:
@@ -84,11 +67,7 @@ def chunk(**fields: Any) -> str:
     return "data: " + json.dumps(base | fields)
 
 
-@pytest.fixture(autouse=True)
-def every_chat_body_sent_matches_openrouters_schema(upstream: FakeUpstream) -> Iterator[None]:
-    yield
-    for call in upstream.calls(CHAT):
-        assert chat_body_problems(call.body) == [], call.body
+pytestmark = pytest.mark.usefixtures("every_chat_body_sent_matches_openrouters_schema")
 
 
 # --- the result ----------------------------------------------------------------------------------------

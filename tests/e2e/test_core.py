@@ -15,33 +15,13 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.types import CallToolResult, TextContent
 
 from tests.conftest import TEST_KEY, ServerProcess
 from tests.fake_upstream import CHAT, MODELS, FakeUpstream, Reply, completion
+from tests.results import failed, ok, text_of
 
 USER_HI = [{"role": "user", "content": "hi"}]
 CATALOG_TOOLS = {"search_models", "get_model_info", "validate_model"}
-
-
-def text_of(result: CallToolResult) -> str:
-    assert len(result.content) == 1
-    item = result.content[0]
-    assert isinstance(item, TextContent)
-    assert item.type == "text"
-    return item.text
-
-
-def ok(result: CallToolResult) -> Any:
-    text = text_of(result)
-    assert result.is_error is False, text
-    return json.loads(text)
-
-
-def failed(result: CallToolResult) -> str:
-    text = text_of(result)
-    assert result.is_error is True, text
-    return text
 
 
 def ids(payload: dict[str, Any]) -> set[str]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
-from mcp.types import CallToolResult, TextContent
 
 from tests.conftest import TEST_KEY, ServerProcess
 from tests.fake_upstream import (
@@ -23,29 +21,11 @@ from tests.fake_upstream import (
     anthropic_sse,
     sse_chunks,
 )
+from tests.results import failed, ok
 
 USER_HI = [{"role": "user", "content": "hi"}]
 ANTHROPIC_KEY = "sk-ant-api03-TESTKEY-abcdef"
 CLAUDE = "claude-sonnet-4-5"
-
-
-def text_of(result: CallToolResult) -> str:
-    assert len(result.content) == 1
-    item = result.content[0]
-    assert isinstance(item, TextContent)
-    return item.text
-
-
-def ok(result: CallToolResult) -> Any:
-    text = text_of(result)
-    assert result.is_error is False, text
-    return json.loads(text)
-
-
-def failed(result: CallToolResult) -> str:
-    text = text_of(result)
-    assert result.is_error is True, text
-    return text
 
 
 def gateway_env(upstream: FakeUpstream, **extra: str) -> dict[str, str]:

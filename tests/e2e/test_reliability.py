@@ -24,12 +24,13 @@ from typing import IO, Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult
 
 from tests.catalog_data import catalog
 from tests.conftest import TEST_KEY, ServerProcess, server_command
-from tests.e2e.chat_request_schema import chat_body_problems
 from tests.fake_upstream import CHAT, KEY, MODELS, FakeUpstream, Reply, completion, sse_chunks
+from tests.results import failed as error_of
+from tests.results import text_of
 
 USER = [{"role": "user", "content": "Say hello"}]
 FAKE_ANSWER = "Hello from the fake upstream"
@@ -38,22 +39,10 @@ FAKE_ANSWER = "Hello from the fake upstream"
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def text_of(result: CallToolResult) -> str:
-    item = result.content[0]
-    assert isinstance(item, TextContent)
-    return item.text
-
-
 def answer_of(result: CallToolResult) -> str:
     text = text_of(result)
     assert result.is_error is False, text
     return json.loads(text)["choices"][0]["message"]["content"]
-
-
-def error_of(result: CallToolResult) -> str:
-    text = text_of(result)
-    assert result.is_error is True, text
-    return text
 
 
 def upstream_error(status: int, message: str) -> dict[str, Any]:
@@ -92,11 +81,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(autouse=True)
-def every_chat_body_sent_matches_openrouters_schema(upstream: FakeUpstream) -> Iterator[None]:
-    yield
-    for call in upstream.calls(CHAT):
-        assert chat_body_problems(call.body) == [], call.body
+pytestmark = pytest.mark.usefixtures("every_chat_body_sent_matches_openrouters_schema")
 
 
 # --- 429, 5xx and retries ---------------------------------------------------------------------------
