@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from email.utils import parsedate_to_datetime
 
 import anyio
 
@@ -43,6 +42,9 @@ def parse_retry_after(value: str, now_epoch: float) -> float | None:
     try:
         seconds = float(text)
     except ValueError:
+        # Imported here: the email package costs ~5 ms at start-up and HTTP dates are rare.
+        from email.utils import parsedate_to_datetime
+
         try:
             moment = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
