@@ -152,11 +152,10 @@ def parse_model_list(payload: Any) -> list[CatalogModel]:
 class CatalogIndex:
     """An immutable view of one catalog fetch."""
 
-    def __init__(self, models: list[CatalogModel], fetched_at: float) -> None:
+    def __init__(self, models: list[CatalogModel]) -> None:
         self.rows = [index_model(model) for model in models]
         self.by_id = {row.id: row for row in self.rows}
         self._by_lower_id = {row.id.lower(): row for row in self.rows}
-        self.fetched_at = fetched_at
 
     def find(self, model_id: str) -> IndexedModel:
         """Exact id, then without a routing suffix (`:nitro`, `:floor`, ...), then case-insensitively."""
@@ -246,12 +245,7 @@ class Catalog:
         self._fetch = fetch
         self._cache: TTLCache[str, CatalogIndex] = TTLCache(maxsize=1, ttl=ttl, timer=clock)
         self._lock = anyio.Lock()
-        self._clock = clock
         self._models_url = models_url
-        self.fetch_count = 0
-
-    def cached(self) -> CatalogIndex | None:
-        return self._cache.get("index")
 
     async def index(self) -> CatalogIndex:
         current = self._cache.get("index")
@@ -271,8 +265,7 @@ class Catalog:
                         f"({exc.upstream_message})",
                     ) from None
                 raise
-            self.fetch_count += 1
-            built = CatalogIndex(parse_model_list(payload), time.time())
+            built = CatalogIndex(parse_model_list(payload))
             if built.rows:
                 self._cache["index"] = built
             return built

@@ -27,7 +27,7 @@ from openrouterai_mcp.schemas import SearchArgs
 
 
 def index_of(payload: dict[str, Any] | None = None) -> CatalogIndex:
-    return CatalogIndex(parse_model_list(payload or catalog_payload()), fetched_at=0.0)
+    return CatalogIndex(parse_model_list(payload or catalog_payload()))
 
 
 def search_ids(**filters: Any) -> list[str]:
