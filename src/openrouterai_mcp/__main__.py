@@ -1,5 +1,5 @@
 """`python -m openrouterai_mcp`."""
 
-from openrouterai_mcp import main
+from openrouterai_mcp.cli import main
 
 main()

@@ -1,0 +1,102 @@
+"""What every tool shares: the per-run state, argument parsing, and the guarded run.
+
+The tools: validate the raw arguments, call the catalog or the chat service, wrap the answer.
+
+Arguments are validated here against the same pydantic models whose JSON Schema `tools/list`
+shows, so a schema violation reads `Error: Validation Error - <field>: <problem>` rather than the
+SDK's generic wording, and nothing invalid ever reaches the upstream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel
+
+from ..catalog import Catalog
+from ..chat import ChatService
+from ..client import UpstreamClient
+from ..envelope import guarded
+from ..errors import ValidationFailure
+from ..identity import LOCAL_CALLER, Caller
+from ..jsonshape import as_dict
+from ..settings import Settings
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+
+# Fields that are objects or arrays: some clients send them as JSON text, which is accepted.
+_STRUCTURED_FIELDS = frozenset({"messages", "provider", "response_format", "reasoning", "models", "capabilities"})
+
+
+@dataclass
+class AppState:
+    """Everything a tool call needs, built once per server run by the lifespan."""
+
+    settings: Settings
+    client: UpstreamClient
+    catalog: Catalog
+    chat: ChatService
+    config_error: str | None = None
+
+    @property
+    def secret(self) -> str | None:
+        return self.settings.api_key.get_secret_value() if self.settings.api_key else None
+
+
+def _raw_arguments(ctx: Context[AppState]) -> Any:
+    params = ctx.request_context.params or {}
+    return params.get("arguments") or {}
+
+
+def progress_token(ctx: Context[AppState]) -> Any:
+    meta: Mapping[str, Any] | None = ctx.request_context.meta
+    if not meta:
+        return None
+    return meta.get("progress_token", meta.get("progressToken"))
+
+
+def parse_arguments(model: type[ArgsT], raw: Any) -> ArgsT:
+    if not isinstance(raw, dict):
+        raise ValidationFailure("arguments: expected an object")
+    arguments = dict(as_dict(raw))
+    for name in _STRUCTURED_FIELDS & arguments.keys():
+        value = arguments[name]
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            with contextlib.suppress(json.JSONDecodeError):
+                arguments[name] = json.loads(value)
+    return model.model_validate(arguments)
+
+
+async def run_tool(
+    ctx: Context[AppState],
+    tool: str,
+    model: type[ArgsT],
+    body: Callable[[AppState, ArgsT], Awaitable[Any]],
+) -> CallToolResult:
+    state = ctx.request_context.lifespan_context
+
+    async def call() -> Any:
+        if state.config_error is not None:
+            raise ValidationFailure(f"invalid configuration: {state.config_error}")
+        return await body(state, parse_arguments(model, _raw_arguments(ctx)))
+
+    return await guarded(call, tool=tool, secret=state.secret)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    function: Callable[[Context[AppState]], Awaitable[CallToolResult]]
+    arguments: type[BaseModel]
+    read_only: bool
+
+
+def caller_of(ctx: Context[AppState]) -> Caller:
+    """The caller of this request. Over stdio always the local user; the HTTP transport sets its own."""
+    del ctx
+    return LOCAL_CALLER

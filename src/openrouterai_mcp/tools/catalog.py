@@ -1,0 +1,57 @@
+"""The catalog tools: search_models, get_model_info, validate_model."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+
+from ..catalog import applied_filters, model_info
+from ..schemas import ModelArgs, SearchArgs
+from .base import AppState, run_tool
+
+
+async def _search(state: AppState, args: SearchArgs) -> Any:
+    index = await state.catalog.index()
+    matches, count = index.search(args)
+    now = time.time()
+    return {
+        "id": f"search-{int(now * 1000)}",
+        "object": "list",
+        "created": int(now),
+        "data": matches,
+        "metadata": {
+            "total_models": len(index.rows),
+            "filtered_count": count,
+            "applied_filters": applied_filters(args),
+        },
+    }
+
+
+async def search_models(ctx: Context[AppState]) -> CallToolResult:
+    """Search the model catalog by text, provider, context length, price (USD per 1K tokens) and capabilities.
+
+    Use it to pick a model: e.g. capabilities {vision: true} with minContextLength 100000, or
+    maxPromptPrice 0 for free models. Router models such as openrouter/auto have variable prices."""
+    return await run_tool(ctx, "search_models", SearchArgs, _search)
+
+
+async def _info(state: AppState, args: ModelArgs) -> Any:
+    return model_info((await state.catalog.index()).find(args.model))
+
+
+async def get_model_info(ctx: Context[AppState]) -> CallToolResult:
+    """Everything the catalog knows about one model: context length, prices, capabilities, parameters."""
+    return await run_tool(ctx, "get_model_info", ModelArgs, _info)
+
+
+async def _validate(state: AppState, args: ModelArgs) -> Any:
+    (await state.catalog.index()).find(args.model)
+    return {"model": args.model, "valid": True}
+
+
+async def validate_model(ctx: Context[AppState]) -> CallToolResult:
+    """Check that a model id exists before using it; an unknown id answers `Model not found: <id>`."""
+    return await run_tool(ctx, "validate_model", ModelArgs, _validate)
