@@ -7,6 +7,10 @@ tools/functions from `supported_parameters` ("tools"), json_mode from "response_
 "structured_outputs", vision from "image" in `architecture.input_modalities`. A price of "-1"
 (router models such as `openrouter/auto`) means "variable": shown as such, never free, never under
 a maximum-price filter. Fields an endpoint does not report stay `null` (unknown), never invented.
+
+The order of results is `ranking.py`'s: tiers for a query, or a sort. The three sort orders are
+computed once per fetch, so a sorted search is a filter over a ready-made list, as fast as an
+unsorted one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pydantic import ValidationError
 
 from .errors import ModelNotFound, UpstreamProtocolError, UpstreamStatusError
 from .jsonshape import as_dict, as_list
+from .ranking import TIERS, TextQuery, normalize_words, sort_orders
 from .schemas import CatalogModel, SearchArgs
 
 logger = logging.getLogger(__name__)
@@ -94,6 +99,17 @@ class IndexedModel:
 
     id: str
     haystack: str
+    # Lower-cased id, id without its `author/` prefix, and name: for the ranking tiers.
+    id_lower: str
+    tail_lower: str
+    name_lower: str
+    # The same three fields and the description with separators read as spaces, for several-word queries.
+    words_id: str
+    words_tail: str
+    words_name: str
+    words_all: str
+    parameters: frozenset[str] | None
+    created: int | None
     provider: str
     context_length: int | None
     prompt_price: Decimal | None
@@ -119,9 +135,22 @@ def index_model(model: CatalogModel) -> IndexedModel:
         "capabilities": capabilities,
     }
     haystack = "\n".join(part.lower() for part in (model.id, name or "", model.description or ""))
+    id_lower = model.id.lower()
+    tail_lower = id_lower.split("/", 1)[1] if "/" in id_lower else id_lower
+    words = [normalize_words(part) for part in (model.id, name or "", model.description or "")]
+    params = model.supported_parameters
     return IndexedModel(
         id=model.id,
         haystack=haystack,
+        id_lower=id_lower,
+        tail_lower=tail_lower,
+        name_lower=(name or "").lower(),
+        words_id=words[0],
+        words_tail=normalize_words(tail_lower),
+        words_name=words[1],
+        words_all="\n".join(words),
+        parameters=None if params is None else frozenset(param.lower() for param in params),
+        created=_created(model),
         provider=model.id.split("/", 1)[0].lower() if "/" in model.id else (model.owned_by or "").lower(),
         context_length=model.context_length,
         prompt_price=price_per_thousand(pricing.get("prompt")),
@@ -156,6 +185,7 @@ class CatalogIndex:
         self.rows = [index_model(model) for model in models]
         self.by_id = {row.id: row for row in self.rows}
         self._by_lower_id = {row.id.lower(): row for row in self.rows}
+        self._orders = sort_orders(self.rows)
 
     def find(self, model_id: str) -> IndexedModel:
         """Exact id, then without a routing suffix (`:nitro`, `:floor`, ...), then case-insensitively."""
@@ -173,37 +203,61 @@ class CatalogIndex:
         return row
 
     def search(self, args: SearchArgs) -> tuple[list[dict[str, Any]], int]:
-        """The matching summaries (at most `args.limit`) and how many matched in all."""
-        query = args.query.strip().lower() if args.query else None
-        provider = args.provider.strip().lower() if args.provider else None
-        wanted_caps = [name for name, on in (args.capabilities.model_dump() if args.capabilities else {}).items() if on]
-        max_prompt = Decimal(str(args.maxPromptPrice)) if args.maxPromptPrice is not None else None
-        max_completion = Decimal(str(args.maxCompletionPrice)) if args.maxCompletionPrice is not None else None
+        """The matching summaries (at most `args.limit`, in SPEC §8's order) and how many matched in all."""
+        query = TextQuery.parse(args.query)
+        keep = _filters(args)
+        limit = args.limit
         matches: list[dict[str, Any]] = []
         count = 0
+        if query is None or args.sort is not None:
+            for row in self._orders[args.sort] if args.sort is not None else self.rows:
+                if (query is not None and not query.matches(row)) or (keep is not None and not keep(row)):
+                    continue
+                count += 1
+                if len(matches) < limit:
+                    matches.append(row.summary)
+            return matches, count
+        tiers: list[list[IndexedModel]] = [[] for _ in range(TIERS)]
         for row in self.rows:
-            if query is not None and query not in row.haystack:
-                continue
-            if provider is not None and row.provider != provider:
-                continue
-            if args.minContextLength is not None and (
-                row.context_length is None or row.context_length < args.minContextLength
-            ):
-                continue
-            if args.maxContextLength is not None and (
-                row.context_length is None or row.context_length > args.maxContextLength
-            ):
-                continue
-            if max_prompt is not None and (row.prompt_price is None or row.prompt_price > max_prompt):
-                continue
-            if max_completion is not None and (row.completion_price is None or row.completion_price > max_completion):
-                continue
-            if wanted_caps and not all(row.capabilities.get(name) for name in wanted_caps):
-                continue
-            count += 1
-            if len(matches) < args.limit:
-                matches.append(row.summary)
+            tier = query.tier(row)
+            if tier is not None and (keep is None or keep(row)):
+                tiers[tier].append(row)
+        for rows in tiers:
+            count += len(rows)
+            matches.extend(row.summary for row in rows[: limit - len(matches)])
         return matches, count
+
+
+def _filters(args: SearchArgs) -> Callable[[IndexedModel], bool] | None:
+    """Every filter but the text query, as one predicate over an indexed model; None when there is none."""
+    provider = args.provider.strip().lower() if args.provider else None
+    wanted_caps = [name for name, on in (args.capabilities.model_dump() if args.capabilities else {}).items() if on]
+    max_prompt = Decimal(str(args.maxPromptPrice)) if args.maxPromptPrice is not None else None
+    max_completion = Decimal(str(args.maxCompletionPrice)) if args.maxCompletionPrice is not None else None
+    min_context, max_context = args.minContextLength, args.maxContextLength
+    parameters = frozenset(name.strip().lower() for name in args.supported_parameters or ())
+    if not (provider or wanted_caps or parameters) and all(
+        bound is None for bound in (max_prompt, max_completion, min_context, max_context)
+    ):
+        return None
+
+    def keep(row: IndexedModel) -> bool:
+        if provider is not None and row.provider != provider:
+            return False
+        context = row.context_length
+        if min_context is not None and (context is None or context < min_context):
+            return False
+        if max_context is not None and (context is None or context > max_context):
+            return False
+        if max_prompt is not None and (row.prompt_price is None or row.prompt_price > max_prompt):
+            return False
+        if max_completion is not None and (row.completion_price is None or row.completion_price > max_completion):
+            return False
+        if wanted_caps and not all(row.capabilities.get(name) for name in wanted_caps):
+            return False
+        return not parameters or (row.parameters is not None and parameters <= row.parameters)
+
+    return keep
 
 
 def model_info(row: IndexedModel) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 The chat code only counts (`started`, `received`, `keepalive`); `run` sends a notification when
 something new arrived (at most every `min_gap` seconds) and at least every `interval` seconds of
 silence, so a client that resets its timeout on progress never gives up on a thinking model.
+`AnsweredProgress` is the same machinery for a fan-out (`compare_models`): one notification as
+each model finishes, heartbeats in between.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class ProgressReporter:
         self._pieces = 0
         self._streaming = False
         self._dirty = True  # the first beat says the request is on its way
+        self._lock = anyio.Lock()
         self.sent = 0
 
     def started(self) -> None:
@@ -63,6 +66,11 @@ class ProgressReporter:
         now = self._clock()
         since = now - self._last_sent
         if (self._dirty and since >= self._min_gap) or since >= self._interval or self.sent == 0:
+            await self._beat(now)
+
+    async def _beat(self, now: float) -> None:
+        # One send at a time, numbered inside the lock: values reach the client strictly increasing.
+        async with self._lock:
             self.sent += 1
             self._dirty = False
             self._last_sent = now
@@ -76,3 +84,31 @@ class ProgressReporter:
                 await self._sleep(self._min_gap)
         except Exception:
             logger.warning("progress notifications stopped: the client could not be told", exc_info=True)
+
+
+class AnsweredProgress(ProgressReporter):
+    """Progress of several calls at once: `N of M models answered`, sent as each one finishes."""
+
+    def __init__(
+        self,
+        send: Send,
+        *,
+        total: int,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        super().__init__(send, interval=interval, clock=clock, sleep=sleep)
+        self._total = total
+        self._answered = 0
+
+    async def answered(self) -> None:
+        """One more call finished (answer or error): tell the client now, unthrottled."""
+        self._answered += 1
+        try:
+            await self._beat(self._clock())
+        except Exception:
+            logger.warning("a progress notification could not be sent", exc_info=True)
+
+    def _message(self, now: float) -> str:
+        return f"{self._answered} of {self._total} models answered"

@@ -148,7 +148,9 @@ class Capabilities(_Strict):
 
 class SearchArgs(_Strict):
     query: Annotated[str, Field(max_length=512)] | None = Field(
-        default=None, description="Case-insensitive text in the model's id, name or description."
+        default=None,
+        description="Case-insensitive text in the model's id, name or description; several words must all "
+        "appear (-_/.: count as spaces), e.g. 'gpt 4o mini'.",
     )
     provider: Annotated[str, Field(max_length=256)] | None = Field(
         default=None, description="The id's part before '/', e.g. anthropic."
@@ -158,6 +160,16 @@ class SearchArgs(_Strict):
     maxPromptPrice: float | None = Field(default=None, ge=0, description="USD per 1K prompt tokens; 0 = free only.")
     maxCompletionPrice: float | None = Field(default=None, ge=0, description="USD per 1K completion tokens.")
     capabilities: Capabilities | None = Field(default=None, description="Each true capability is required.")
+    supported_parameters: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None,
+        max_length=32,
+        description='Parameters the model must all support, e.g. ["tools", "response_format"].',
+    )
+    sort: Literal["price", "context", "newest"] | None = Field(
+        default=None,
+        description="price: cheapest first (variable prices last); context: largest first; newest: most recent "
+        "first. Without it, a query ranks exact id matches first, then id, name, description matches.",
+    )
     limit: int = Field(default=10, ge=1, le=50, description="Most results to return.")
 
 

@@ -31,7 +31,9 @@ from ..settings import Settings
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 
 # Fields that are objects or arrays: some clients send them as JSON text, which is accepted.
-_STRUCTURED_FIELDS = frozenset({"messages", "provider", "response_format", "reasoning", "models", "capabilities"})
+_STRUCTURED_FIELDS = frozenset(
+    {"messages", "provider", "response_format", "reasoning", "models", "capabilities", "supported_parameters"}
+)
 
 
 @dataclass

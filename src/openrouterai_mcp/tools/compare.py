@@ -1,0 +1,45 @@
+"""The compare_models tool: the fan-out is `compare.py`; here only progress and the envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+
+from ..compare import CompareArgs, compare
+from ..errors import ServerError
+from ..progress import AnsweredProgress
+from .base import AppState, progress_token, run_tool
+
+
+async def _compare(ctx: Context[AppState], state: AppState, args: CompareArgs) -> Any:
+    state.chat.require_key()
+    if progress_token(ctx) is None:
+        return await compare(args, state.chat.complete)
+
+    async def send(progress: float, message: str) -> None:
+        await ctx.report_progress(progress, None, message)
+
+    reporter = AnsweredProgress(send, total=len(args.models), interval=state.settings.progress_interval)
+    outcome: dict[str, Any] | ServerError | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(reporter.run)
+        try:
+            outcome = await compare(args, state.chat.complete, on_answer=reporter.answered)
+        except ServerError as exc:
+            outcome = exc
+        finally:
+            group.cancel_scope.cancel()
+    if isinstance(outcome, ServerError):
+        raise outcome
+    return outcome
+
+
+async def compare_models(ctx: Context[AppState]) -> CallToolResult:
+    """Ask 2 to 8 models the same conversation at once; the answers come back side by side with cost and latency.
+
+    Use it for a second opinion, to pick the best of several answers, or to check a claim against other models.
+    Takes chat_completion's arguments, with `models` instead of `model`."""
+    return await run_tool(ctx, "compare_models", CompareArgs, lambda state, args: _compare(ctx, state, args))
