@@ -44,6 +44,9 @@ def _model(
     }
 
 
+# Public name for test modules that build their own catalog around the usual one.
+model_entry = _model
+
 TOOLS_PARAMS = ["max_tokens", "temperature", "tools", "tool_choice", "response_format", "structured_outputs"]
 PLAIN_PARAMS = ["max_tokens", "temperature", "top_p", "stop"]
 

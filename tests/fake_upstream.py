@@ -2,8 +2,11 @@
 
 Each test scripts what a route answers next with `Reply` objects: status, JSON or raw body, headers,
 a delay, a fault (hang, reset, close mid-body, malformed JSON, empty body) or a server-sent-event
-stream (optionally cut short). It records every request and notices when the client drops a
-connection, so tests can assert on what the server under test sent and when it gave up.
+stream (optionally cut short). Chat answers can be scripted per requested model (for several
+models asked at once), and a reply can wait until a number of requests are in flight together
+(a barrier: proof of concurrency that does not depend on timing). It records every request, how
+many were in flight at most, and notices when the client drops a connection, so tests can assert
+on what the server under test sent and when it gave up.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ CHAT = "chat/completions"
 MODELS = "models"
 KEY = "key"
 MESSAGES = "messages"
+BARRIER_WAIT = 10.0
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Reply:
     # Server-sent events: each item is one event's text (e.g. 'data: {...}' or ': OPENROUTER PROCESSING').
     sse: list[str] | None = None
     sse_gap: float = 0.0
+    # Answer only once this many requests are in flight at the same time (at most BARRIER_WAIT seconds).
+    barrier: int = 0
 
 
 @dataclass
@@ -186,7 +192,11 @@ class FakeUpstream:
         self.catalog = catalog if catalog is not None else {"data": []}
         self.requests: list[Recorded] = []
         self.disconnects: list[tuple[str, float]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.barrier_timeouts = 0
         self._scripts: dict[tuple[str, str], deque[Reply]] = defaultdict(deque)
+        self._model_scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         # `port` lets a test start listening late on an address the server under test already uses.
@@ -219,6 +229,22 @@ class FakeUpstream:
         with self._lock:
             self._scripts[(method, route)].extend(replies)
 
+    def script_model(self, model: str, *replies: Reply) -> None:
+        """Queue chat answers for requests naming `model`; they take precedence over the route's queue."""
+        with self._lock:
+            self._model_scripts[model].extend(replies)
+
+    def wait_for_disconnects(self, count: int, timeout: float) -> int:
+        """How many connections the client dropped, waiting up to `timeout` for at least `count`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.disconnects) >= count:
+                    break
+            time.sleep(0.01)
+        with self._lock:
+            return len(self.disconnects)
+
     def calls(self, route: str, method: str | None = None) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if route_of(r.path) == route and (method is None or r.method == method)]
@@ -234,7 +260,11 @@ class FakeUpstream:
         return None
 
     def _next_reply(self, method: str, route: str, body: Any) -> Reply:
+        model = body.get("model") if isinstance(body, dict) else None
         with self._lock:
+            by_model = self._model_scripts.get(model) if route in (CHAT, MESSAGES) and isinstance(model, str) else None
+            if by_model:
+                return by_model.popleft()
             queue = self._scripts.get((method, route))
             if queue:
                 return queue.popleft()
@@ -290,9 +320,18 @@ class FakeUpstream:
                         )
                     )
                 reply = upstream._next_reply(self.command, route_of(path), body)
-                if reply.delay and not self._wait(reply.delay):
-                    return
-                self._answer(reply, path)
+                with upstream._lock:
+                    upstream.in_flight += 1
+                    upstream.max_in_flight = max(upstream.max_in_flight, upstream.in_flight)
+                try:
+                    if reply.barrier and not self._barrier(reply.barrier):
+                        return
+                    if reply.delay and not self._wait(reply.delay):
+                        return
+                    self._answer(reply, path)
+                finally:
+                    with upstream._lock:
+                        upstream.in_flight -= 1
 
             do_GET = _serve
             do_POST = _serve
@@ -314,6 +353,21 @@ class FakeUpstream:
                         self._record_disconnect(path or self.path)
                         return False
                     time.sleep(0.01)
+                return not upstream._stopping.is_set()
+
+            def _barrier(self, count: int) -> bool:
+                """Wait until `count` requests are in flight at once; False if the client left meanwhile."""
+                deadline = time.monotonic() + BARRIER_WAIT
+                while time.monotonic() < deadline and not upstream._stopping.is_set():
+                    with upstream._lock:
+                        if upstream.max_in_flight >= count:
+                            return True
+                    if self._client_gone():
+                        self._record_disconnect(self.path)
+                        return False
+                    time.sleep(0.005)
+                with upstream._lock:
+                    upstream.barrier_timeouts += 1
                 return not upstream._stopping.is_set()
 
             def _record_disconnect(self, path: str) -> None:
