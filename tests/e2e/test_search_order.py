@@ -99,9 +99,7 @@ async def test_the_cheapest_model_with_vision_tools_and_a_long_context_comes_fir
     }
 
 
-async def test_sort_by_context_puts_the_largest_context_first(
-    server: ServerProcess, env: dict[str, str]
-) -> None:
+async def test_sort_by_context_puts_the_largest_context_first(server: ServerProcess, env: dict[str, str]) -> None:
     by_context = await search(server, env, sort="context", limit=50)
     lengths = [model["context_length"] for model in by_context["data"]]
     assert lengths == sorted(lengths, reverse=True)
