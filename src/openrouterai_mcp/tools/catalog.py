@@ -33,8 +33,9 @@ async def _search(state: AppState, args: SearchArgs) -> Any:
 async def search_models(ctx: Context[AppState]) -> CallToolResult:
     """Search the model catalog by text, provider, context length, price (USD per 1K tokens) and capabilities.
 
-    Use it to pick a model: e.g. capabilities {vision: true} with minContextLength 100000, or
-    maxPromptPrice 0 for free models. Router models such as openrouter/auto have variable prices."""
+    To pick a model, sort "price" with the needs as filters, e.g. capabilities {vision: true} and minContextLength
+    100000: the first result is the cheapest that fits. maxPromptPrice 0 finds free models; routers such as
+    openrouter/auto have variable prices."""
     return await run_tool(ctx, "search_models", SearchArgs, _search)
 
 
