@@ -40,7 +40,6 @@ class ProgressReporter:
         self._pieces = 0
         self._streaming = False
         self._dirty = True  # the first beat says the request is on its way
-        self._lock = anyio.Lock()
         self.sent = 0
 
     def started(self) -> None:
@@ -69,12 +68,10 @@ class ProgressReporter:
             await self._beat(now)
 
     async def _beat(self, now: float) -> None:
-        # One send at a time, numbered inside the lock: values reach the client strictly increasing.
-        async with self._lock:
-            self.sent += 1
-            self._dirty = False
-            self._last_sent = now
-            await self._send(float(self.sent), self._message(now))
+        self.sent += 1
+        self._dirty = False
+        self._last_sent = now
+        await self._send(float(self.sent), self._message(now))
 
     async def run(self) -> None:
         """Send beats until cancelled; a failure to send stops the beats, never the call."""
@@ -101,6 +98,9 @@ class AnsweredProgress(ProgressReporter):
         super().__init__(send, interval=interval, clock=clock, sleep=sleep)
         self._total = total
         self._answered = 0
+        # Several tasks send here (each finishing model, and the heartbeats): one at a time, numbered
+        # inside the lock, so the values reach the client strictly increasing.
+        self._lock = anyio.Lock()
 
     async def answered(self) -> None:
         """One more call finished (answer or error): tell the client now, unthrottled."""
@@ -109,6 +109,10 @@ class AnsweredProgress(ProgressReporter):
             await self._beat(self._clock())
         except Exception:
             logger.warning("a progress notification could not be sent", exc_info=True)
+
+    async def _beat(self, now: float) -> None:
+        async with self._lock:
+            await super()._beat(now)
 
     def _message(self, now: float) -> str:
         return f"{self._answered} of {self._total} models answered"

@@ -14,7 +14,7 @@ from openrouterai_mcp.server import create_server
 from openrouterai_mcp.settings import Settings
 
 USER = {"role": "user", "content": "Say ok"}
-TOOL_NAMES = ["chat_completion", "search_models", "get_model_info", "validate_model", "get_key_info"]
+TOOL_NAMES = ["chat_completion", "search_models", "get_model_info", "validate_model", "get_key_info", "compare_models"]
 
 
 def text_of(result: CallToolResult) -> str:
@@ -47,7 +47,7 @@ def chat_route(router: respx.MockRouter) -> respx.Route:
 # --- tools/list ----------------------------------------------------------------------------------
 
 
-async def test_tools_list_has_the_five_tools(mcp_client: Any) -> None:
+async def test_tools_list_has_every_tool(mcp_client: Any) -> None:
     assert list(await listed_tools(mcp_client)) == TOOL_NAMES
 
 
