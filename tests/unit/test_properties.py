@@ -15,6 +15,7 @@ from mcp.types import TextContent
 from unit_helpers import make_settings
 from unit_payloads import OPENAI_STREAM, SECRET, catalog_payload, chat_completion, key_info
 
+from openrouterai_mcp.compare import CompareArgs
 from openrouterai_mcp.schemas import ChatArgs, ModelArgs, SearchArgs
 from openrouterai_mcp.server import create_server
 
@@ -132,7 +133,13 @@ plausible: dict[str, st.SearchStrategy[dict[str, Any]]] = {
                 {}, optional={name: st.booleans() for name in ("functions", "tools", "vision", "json_mode")}
             ),
             "limit": st.integers(1, 50),
+            "sort": st.sampled_from(["price", "context", "newest"]),
+            "supported_parameters": st.lists(st.sampled_from(["tools", "reasoning", "top_p", "x"]), max_size=3),
         },
+    ),
+    "compare_models": st.fixed_dictionaries(
+        {"messages": valid_messages, "models": st.lists(model_ids.filter(bool), min_size=2, max_size=4, unique=True)},
+        optional={"temperature": st.floats(0, 2), "max_tokens": st.integers(1, 5000), "provider": plausible_provider},
     ),
     "get_model_info": st.fixed_dictionaries({"model": model_ids}),
     "validate_model": st.fixed_dictionaries({"model": model_ids}),
@@ -150,6 +157,7 @@ TOOLS: dict[str, list[str]] = {
     "get_model_info": list(ModelArgs.model_fields),
     "validate_model": list(ModelArgs.model_fields),
     "get_key_info": [],
+    "compare_models": list(CompareArgs.model_fields),
 }
 
 
