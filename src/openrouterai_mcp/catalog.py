@@ -236,8 +236,8 @@ def _filters(args: SearchArgs) -> Callable[[IndexedModel], bool] | None:
     max_completion = Decimal(str(args.maxCompletionPrice)) if args.maxCompletionPrice is not None else None
     min_context, max_context = args.minContextLength, args.maxContextLength
     parameters = frozenset(name.strip().lower() for name in args.supported_parameters or ())
-    if not (provider or wanted_caps or parameters) and all(
-        bound is None for bound in (max_prompt, max_completion, min_context, max_context)
+    if not (wanted_caps or parameters) and all(
+        bound is None for bound in (provider, max_prompt, max_completion, min_context, max_context)
     ):
         return None
 
