@@ -2,6 +2,7 @@
 
     uv run python bench/compare.py            # 7 repetitions of each compare phase, 400 searches per variant
     uv run python bench/compare.py --quick    # 3 repetitions, 100 searches
+    uv run python bench/compare.py --catalog models.json   # search a saved GET /models answer instead
 
 1. compare_models over 8 models vs one chat_completion, with every upstream answer delayed 200 ms:
    the installed server over stdio (the SDK's client), against the fake OpenRouter of the tests on
@@ -15,6 +16,7 @@ Prints numbers only; nothing is asserted (speed targets never live in the test r
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -126,13 +128,13 @@ SEARCHES: list[dict[str, Any]] = [
 ]
 
 
-def search_phase(calls: int) -> dict[str, float]:
+def search_phase(calls: int, catalog: dict[str, Any]) -> dict[str, float]:
     from openrouterai_mcp.catalog import CatalogIndex, parse_model_list
     from openrouterai_mcp.envelope import success
     from openrouterai_mcp.schemas import SearchArgs
     from openrouterai_mcp.tools.base import parse_arguments
 
-    index = CatalogIndex(parse_model_list(synthetic_catalog()))
+    index = CatalogIndex(parse_model_list(catalog))
 
     def server_side(raw: dict[str, Any]) -> None:
         args = parse_arguments(SearchArgs, raw)
@@ -157,7 +159,9 @@ def search_phase(calls: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--catalog", type=Path, help="a saved GET /models answer (default: a synthetic one)")
     options = parser.parse_args()
+    catalog = json.loads(options.catalog.read_text()) if options.catalog else synthetic_catalog()
     reps, calls = (3, 100) if options.quick else (7, 400)
 
     chat_times, compare_times = anyio.run(compare_phase, reps)
@@ -168,9 +172,10 @@ def main() -> None:
         print(f"  {label:<20} {median * 1000:7.1f} ms  ({spread})")
     print(f"  ratio                {fanned / chat:7.2f} x   (goal <= 1.30)")
 
-    medians = search_phase(calls)
+    medians = search_phase(calls, catalog)
     base = medians["unsorted"]
-    print(f"search_models server-side, {CATALOG_SIZE} models, {len(SEARCHES)} searches ({calls} calls each, p50)")
+    size = len(catalog["data"])
+    print(f"search_models server-side, {size} models, {len(SEARCHES)} searches ({calls} calls each, p50)")
     for name, value in medians.items():
         print(f"  {name:<10} {value * 1e3:6.3f} ms   {value / base:5.2f} x unsorted   (goal <= 2.00)")
 
