@@ -17,14 +17,17 @@ def text_of(result: CallToolResult) -> str:
 
 
 def ok(result: CallToolResult) -> Any:
-    """The success payload; fails the test with the error text otherwise."""
+    """The success payload; fails the test with the error text otherwise (or if structuredContent differs)."""
     text = text_of(result)
     assert result.is_error is False, text
-    return json.loads(text)
+    payload = json.loads(text)
+    assert result.structured_content == payload
+    return payload
 
 
 def failed(result: CallToolResult) -> str:
-    """The error text; fails the test with the payload otherwise."""
+    """The error text; fails the test with the payload otherwise. Error results carry no structuredContent."""
     text = text_of(result)
     assert result.is_error is True, text
+    assert result.structured_content is None
     return text

@@ -3,12 +3,14 @@
 It knows nothing of MCP. Every failure leaves it as an `UpstreamError` (see `errors.py`) whose text
 names the HTTP status and the upstream's own message, and never the API key.
 
-Retry policy: connection failures, 429, 502, 503 and 504 are retried with exponential backoff and
+Retry policy: connection failures, 408, 429, 500, 502, 503 and 504 are retried with exponential backoff and
 jitter (a `Retry-After` or `x-ratelimit-reset` wait replaces the backoff, capped by
 `max_rate_limit_wait`), at most `max_retries` times and never past `retry_budget` seconds of waiting.
 A POST is retried only when it cannot have reached the model: the connection was never made, or the
-upstream answered 429/502/503/504. A read timeout or a connection lost after sending is reported,
-not retried, so a chat request is never sent twice.
+upstream answered with one of those statuses (an answered 500 means the request failed, not that it
+is being processed, as OpenAI's and Anthropic's SDKs also assume). A read timeout or a connection
+lost after sending is reported, not retried, so a chat request is never sent twice. An unsupported
+URL is never retried.
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _MAX_MESSAGE_CHARS = 600
 # Transport failures after which a request cannot have reached the upstream application.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -73,6 +75,13 @@ def auth_headers(settings: Settings) -> dict[str, str]:
     if settings.openai_organization:
         headers["OpenAI-Organization"] = settings.openai_organization
     return headers
+
+
+def key_hint(settings: Settings) -> str:
+    """What to check when the upstream answers 401: the variable that holds the key."""
+    if settings.api_key is None:
+        return "no API key is set: set OPENROUTER_API_KEY (or API_KEY)"
+    return "check the key in OPENROUTER_API_KEY (or API_KEY): the upstream did not accept it"
 
 
 def _proxy_mounts(settings: Settings) -> dict[str, httpx.AsyncBaseTransport] | None:
@@ -123,8 +132,10 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
 
 
-def _status_error(response: httpx.Response, body: bytes, epoch: float) -> UpstreamStatusError:
+def _status_error(response: httpx.Response, body: bytes, epoch: float, hint_401: str) -> UpstreamStatusError:
     message = upstream_message(body, response.headers.get("content-type", ""))
+    if response.status_code == 401:
+        message += f" ({hint_401})"
     retry_after_header = response.headers.get("retry-after")
     retry_after = parse_retry_after(retry_after_header, epoch) if retry_after_header else None
     status = response.status_code
@@ -154,7 +165,7 @@ def transport_error(exc: Exception, *, timeout: float, may_resend: bool) -> Upst
         error = UpstreamUnreachable(f"unsupported URL: {exc}")
     else:
         error = UpstreamUnreachable(f"the connection to{where} was lost before the answer was complete")
-    error.retryable = isinstance(exc, _NOT_SENT) or may_resend
+    error.retryable = not isinstance(exc, httpx.UnsupportedProtocol) and (isinstance(exc, _NOT_SENT) or may_resend)
     return error
 
 
@@ -186,6 +197,7 @@ class UpstreamClient:
         self._transport = transport
         self._base_url = httpx.URL(settings.resolved_base_url + "/")
         self._client: httpx.AsyncClient | None = None
+        self._key_hint = key_hint(settings)
         # 0.5 s doubling up to 8 s, plus up to 0.5 s of jitter. (wait_exponential_jitter's `initial`
         # is deprecated in tenacity 9 and its replacement `multiplier` does not exist in 8.x.)
         self._backoff = wait_exponential(multiplier=0.5, max=8.0) + wait_random(0, 0.5)
@@ -257,7 +269,7 @@ class UpstreamClient:
             raise transport_error(exc, timeout=self._timeout, may_resend=may_resend) from None
         self.limiter.observe(response.headers)
         if response.status_code >= 400:
-            raise _status_error(response, response.content, time.time())
+            raise _status_error(response, response.content, time.time(), self._key_hint)
         return parse_json_body(response), response.headers
 
     @asynccontextmanager
@@ -290,7 +302,7 @@ class UpstreamClient:
                 content = b""
             finally:
                 await response.aclose()
-            raise _status_error(response, content, time.time())
+            raise _status_error(response, content, time.time(), self._key_hint)
         return response
 
     async def iter_lines(self, response: httpx.Response) -> AsyncIterator[str]:

@@ -1,6 +1,7 @@
 """The one place where results and errors become `{isError, content: [{type: "text", text}]}`.
 
-Success: `text` is the payload as JSON (indent 2). Failure: `Error: <Category> - <message>`, the
+Success: `text` is the payload as JSON (indent 2), and `structuredContent` is that same payload
+(the object, not a re-parse of the text). Failure: `Error: <Category> - <message>`, the
 category from the error class (`errors.py`). `guarded` is the only `except Exception` in the
 server: it logs the traceback to stderr and answers `Error: Internal Error - …`, so no tool call
 can take the server down. Every text leaving here has the API key blanked out, whatever produced it.
@@ -17,6 +18,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import ValidationError
 
 from .errors import ServerError, ValidationFailure
+from .jsonshape import as_dict
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +28,26 @@ MIN_SECRET_LENGTH = 8
 _MAX_LISTED_PROBLEMS = 5
 
 
-def _text_result(text: str, *, is_error: bool, secret: str | None) -> CallToolResult:
-    if secret and len(secret) >= MIN_SECRET_LENGTH:
-        text = text.replace(secret, REDACTED)
-    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=is_error)
+def _redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= MIN_SECRET_LENGTH and secret in text:
+        return text.replace(secret, REDACTED)
+    return text
 
 
 def success(payload: Any, *, secret: str | None = None) -> CallToolResult:
-    return _text_result(json.dumps(payload, indent=2, ensure_ascii=False), is_error=False, secret=secret)
+    """The payload as indented JSON text, and the same payload as `structuredContent` (when an object)."""
+    serialised = json.dumps(payload, indent=2, ensure_ascii=False)
+    text = _redact(serialised, secret)
+    structured: dict[str, Any] | None = as_dict(payload) if isinstance(payload, dict) else None
+    if structured is not None and text is not serialised:
+        # Rare: the key was echoed somewhere in the payload. Keep both views identical and redacted.
+        structured = json.loads(text)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured, is_error=False)
 
 
 def failure(error: ServerError, *, secret: str | None = None) -> CallToolResult:
-    return _text_result(f"Error: {error.category} - {error.message}", is_error=True, secret=secret)
+    text = _redact(f"Error: {error.category} - {error.message}", secret)
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -48,6 +48,9 @@ def _tools(settings: Settings) -> list[Tool]:
         # The functions read their arguments from the request and validate them against this model,
         # so the published schema and the validation are one and the same.
         tool.parameters = tool_input_schema(spec.arguments)
+        # Published, not validated server-side: the envelope builds structuredContent from the same payload
+        # as the text, and clients validate it against this schema.
+        tool.fn_metadata.output_schema = dict(spec.output)
         tools.append(tool)
     return tools
 

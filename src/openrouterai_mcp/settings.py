@@ -12,7 +12,7 @@ import json
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .jsonshape import as_list
@@ -24,6 +24,11 @@ ProviderSort = Literal["price", "throughput", "latency"]
 DataCollection = Literal["allow", "deny"]
 ApiFormat = Literal["openai", "anthropic"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+_API_SCHEMES = frozenset({"http", "https"})
+_PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
+_PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
 
 
 def _env(*names: str) -> Any:
@@ -142,6 +147,8 @@ class Settings(BaseSettings):
         "description",
         "openai_organization",
         "proxy_url",
+        "http_proxy",
+        "https_proxy",
         mode="before",
     )
     @classmethod
@@ -149,6 +156,18 @@ class Settings(BaseSettings):
         # Client configs often carry "" for variables the user did not fill in.
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("base_url", "api_endpoint", "proxy_url", "http_proxy", "https_proxy", mode="after")
+    @classmethod
+    def _absolute_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Without a scheme httpx refuses every request ("unsupported URL"); say so at start-up instead.
+        if value is None:
+            return None
+        schemes = _PROXY_SCHEMES if info.field_name in _PROXY_FIELDS else _API_SCHEMES
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme.lower() not in schemes or not rest.split("/", 1)[0]:
+            raise ValueError("not an absolute URL")
         return value
 
     @property
@@ -204,6 +223,11 @@ _ALLOWED_HINTS: dict[str, str] = {
     "request_timeout": "a number of seconds greater than 0",
     "provider_order": 'a JSON array of strings such as ["openai", "anthropic"], or a comma list',
     "log_level": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "base_url": "an absolute http(s) URL such as https://openrouter.ai/api/v1",
+    "api_endpoint": "an absolute http(s) URL such as https://api.openai.com/v1",
+    "proxy_url": "an absolute proxy URL such as http://proxy.example:8080",
+    "http_proxy": "an absolute proxy URL such as http://proxy.example:8080",
+    "https_proxy": "an absolute proxy URL such as http://proxy.example:8080",
 }
 
 

@@ -153,17 +153,26 @@ async def test_a_502_or_503_is_retried_after_a_backoff_and_the_call_succeeds(
             assert 0.45 <= chat_gap(upstream) < 2.0, status
 
 
-async def test_a_500_is_reported_at_once_as_an_api_error_with_the_upstreams_message_and_not_retried(
+async def test_a_500_or_408_is_retried_after_a_backoff_and_the_call_succeeds(
     server: ServerProcess, env: dict[str, str], upstream: FakeUpstream
 ) -> None:
-    upstream.script("POST", CHAT, Reply(500, json=upstream_error(500, "Internal Server Error at the provider")))
     async with server.connect(env) as client:
-        started = time.monotonic()
+        for count, status in ((2, 500), (4, 408)):
+            upstream.script("POST", CHAT, Reply(status, json=upstream_error(status, "Internal Server Error")))
+            assert answer_of(await chat(client)) == FAKE_ANSWER, status
+            assert len(upstream.calls(CHAT)) == count, status
+            assert 0.45 <= chat_gap(upstream) < 2.0, status
+
+
+async def test_a_500_that_persists_is_tried_at_most_max_retries_plus_one_times_then_reported_with_its_message(
+    server: ServerProcess, env: dict[str, str], upstream: FakeUpstream
+) -> None:
+    failing = Reply(500, json=upstream_error(500, "Internal Server Error at the provider"))
+    upstream.script("POST", CHAT, *[failing] * 3)
+    async with server.connect(env | {"OPENROUTER_MAX_RETRIES": "2"}) as client:
         text = error_of(await chat(client))
-        elapsed = time.monotonic() - started
         assert text == "Error: API Error - 500: Internal Server Error at the provider"
-        assert len(upstream.calls(CHAT)) == 1
-        assert elapsed < 1.0
+        assert len(upstream.calls(CHAT)) == 3
         await assert_next_call_works(client, upstream)
 
 
@@ -195,7 +204,9 @@ async def test_client_errors_400_401_402_403_are_reported_once_and_never_retried
     async with server.connect(env) as client:
         for count, status in enumerate((400, 401, 402, 403), start=1):
             upstream.script("POST", CHAT, Reply(status, json=upstream_error(status, f"refused with {status}")))
-            assert error_of(await chat(client)) == f"Error: API Error - {status}: refused with {status}"
+            hint = " (check the key in OPENROUTER_API_KEY (or API_KEY): the upstream did not accept it)"
+            expected = f"Error: API Error - {status}: refused with {status}" + (hint if status == 401 else "")
+            assert error_of(await chat(client)) == expected
             assert len(upstream.calls(CHAT)) == count
 
 
@@ -639,7 +650,7 @@ def test_under_a_fault_heavy_debug_workload_the_key_never_leaks_and_stdout_is_on
     upstream.script(
         "POST", CHAT, Reply(sse=[*sse_chunks(done=False)[:2], "data: " + json.dumps(upstream_error(400, echo))])
     )
-    upstream.script("GET", MODELS, Reply(500, body=f"<html>Authorization: Bearer {TEST_KEY}</html>".encode()))
+    upstream.script("GET", MODELS, *[Reply(500, body=f"<html>Authorization: Bearer {TEST_KEY}</html>".encode())] * 2)
     upstream.script("GET", KEY, Reply(401, json=upstream_error(401, echo)))
     server = raw_server(env | {"OPENROUTER_LOG_LEVEL": "DEBUG", "REQUEST_TIMEOUT": "1", "OPENROUTER_MAX_RETRIES": "1"})
     server.initialize()

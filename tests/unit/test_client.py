@@ -210,8 +210,8 @@ async def test_a_429_pauses_the_shared_rate_limiter(
     await client.aclose()
 
 
-@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 500])
-async def test_client_errors_and_500_are_not_retried(
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404])
+async def test_client_errors_are_not_retried(
     router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route, status: int
 ) -> None:
     chat_route.respond(status, json={"error": {"message": "nope", "code": status}})
@@ -220,6 +220,43 @@ async def test_client_errors_and_500_are_not_retried(
         await client.request_json("POST", "chat/completions", body=CHAT_BODY)
     assert caught.value.status == status
     assert chat_route.call_count == 1
+    assert fake_time.sleeps == []
+    await client.aclose()
+
+
+@pytest.mark.parametrize("status", [408, 500])
+async def test_a_408_or_500_is_retried_even_for_a_chat_post_and_the_call_succeeds(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route, status: int
+) -> None:
+    chat_route.side_effect = [
+        httpx.Response(status, json={"error": {"message": "try again", "code": status}}),
+        httpx.Response(200, json=chat_completion()),
+    ]
+    client = upstream(router, fake_time)
+    payload, _ = await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    assert payload["choices"]
+    assert chat_route.call_count == 2
+    assert len(fake_time.sleeps) == 1
+    await client.aclose()
+
+
+async def test_a_persistent_500_is_tried_max_retries_plus_one_times_then_reported(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
+) -> None:
+    chat_route.respond(500, json={"error": {"message": "Internal Server Error", "code": 500}})
+    client = upstream(router, fake_time, max_retries=2)
+    with pytest.raises(UpstreamStatusError, match="500: Internal Server Error"):
+        await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    assert chat_route.call_count == 3
+    await client.aclose()
+
+
+async def test_an_unsupported_url_is_never_retried(fake_time: FakeTime) -> None:
+    # Start-up refuses such a URL (see test_settings); a settings object built around it still fails fast.
+    settings = make_settings(max_retries=3).model_copy(update={"base_url": "ftp://example.test/api/v1"})
+    client = UpstreamClient(settings, sleep=fake_time.sleep)
+    with pytest.raises(UpstreamUnreachable, match="unsupported URL"):
+        await client.request_json("GET", "models")
     assert fake_time.sleeps == []
     await client.aclose()
 
@@ -299,7 +336,30 @@ async def test_error_text_is_status_and_openrouter_message(
     client = upstream(router, fake_time)
     with pytest.raises(UpstreamStatusError) as caught:
         await client.request_json("POST", "chat/completions", body=CHAT_BODY)
-    assert caught.value.message == "401: No auth credentials found"
+    assert caught.value.message.startswith("401: No auth credentials found (")
+    await client.aclose()
+
+
+async def test_a_401_names_the_key_variable_to_check(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
+) -> None:
+    chat_route.respond(401, json={"error": {"message": "User not found.", "code": 401}})
+    client = upstream(router, fake_time)
+    with pytest.raises(UpstreamStatusError) as caught:
+        await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    assert caught.value.message == (
+        "401: User not found. (check the key in OPENROUTER_API_KEY (or API_KEY): the upstream did not accept it)"
+    )
+    await client.aclose()
+
+
+async def test_a_401_without_any_key_says_to_set_one(
+    router: respx.MockRouter, fake_time: FakeTime, models_route: respx.Route
+) -> None:
+    models_route.respond(401, json={"error": {"message": "Missing Authentication header", "code": 401}})
+    client = upstream(router, fake_time, api_key=None)
+    with pytest.raises(UpstreamStatusError, match=r"no API key is set: set OPENROUTER_API_KEY \(or API_KEY\)"):
+        await client.request_json("GET", "models")
     await client.aclose()
 
 

@@ -238,3 +238,39 @@ def test_openrouter_extras_stay_on_for_an_api_endpoint_on_openrouter(monkeypatch
 
 def test_openrouter_extras_are_off_for_the_anthropic_format() -> None:
     assert not Settings(api_format="anthropic").is_openrouter
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OPENROUTER_BASE_URL", "127.0.0.1:8089/api/v1"),
+        ("API_ENDPOINT", "api.openai.com/v1"),
+        ("API_ENDPOINT", "ftp://files.example.test/v1"),
+        ("OPENROUTER_BASE_URL", "https://"),
+        ("PROXY_URL", "proxy.example.test:8080"),
+        ("HTTP_PROXY", "proxy.example.test:8080"),
+        ("HTTPS_PROXY", "//proxy.example.test:8080"),
+    ],
+)
+def test_a_url_without_a_usable_scheme_is_a_config_error_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=f"^{variable}='{value}' is invalid: expected an absolute"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OPENROUTER_BASE_URL", "http://127.0.0.1:8089/api/v1"),
+        ("API_ENDPOINT", "HTTPS://api.openai.com/v1"),
+        ("HTTPS_PROXY", "socks5://127.0.0.1:1080"),
+        ("HTTP_PROXY", "http://user:secret@proxy.example.test:8080"),
+    ],
+)
+def test_absolute_urls_and_proxy_schemes_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    load_settings()

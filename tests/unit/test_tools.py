@@ -26,7 +26,9 @@ def text_of(result: CallToolResult) -> str:
 
 def payload_of(result: CallToolResult) -> Any:
     assert result.is_error is False, text_of(result)
-    return json.loads(text_of(result))
+    payload = json.loads(text_of(result))
+    assert result.structured_content == payload
+    return payload
 
 
 async def listed_tools(mcp_client: Any, **settings: Any) -> dict[str, Tool]:
@@ -372,7 +374,7 @@ async def test_key_echoed_by_the_upstream_is_redacted(mcp_client: Any, router: r
     async with mcp_client() as client:
         result = await client.call_tool("chat_completion", {"messages": [USER]})
     assert SECRET not in text_of(result)
-    assert text_of(result) == "Error: API Error - 401: Invalid key [redacted]"
+    assert text_of(result).startswith("Error: API Error - 401: Invalid key [redacted] (check the key in ")
 
 
 async def test_chat_malformed_upstream_answer_is_an_api_error(mcp_client: Any, router: respx.MockRouter) -> None:

@@ -1,4 +1,7 @@
-"""The tool registry: name -> function, argument model, read-only hint. One module per tool family."""
+"""The tool registry: name -> function, argument model, read-only hint, output schema.
+
+One module per tool family. `output=` is optional: without it a tool declares `{"type": "object"}`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,15 @@ from .catalog import get_model_info, search_models, validate_model
 from .chat import chat_completion
 from .compare import compare_models
 from .key import get_key_info
+from .outputs import CHAT_COMPLETION, COMPARE_MODELS, KEY_INFO, MODEL_INFO, SEARCH_MODELS, VALIDATE_MODEL
 
 __all__ = ["TOOLS", "AppState", "ToolSpec"]
 
 TOOLS: dict[str, ToolSpec] = {
-    "chat_completion": ToolSpec(chat_completion, ChatArgs, read_only=False),
-    "search_models": ToolSpec(search_models, SearchArgs, read_only=True),
-    "get_model_info": ToolSpec(get_model_info, ModelArgs, read_only=True),
-    "validate_model": ToolSpec(validate_model, ModelArgs, read_only=True),
-    "get_key_info": ToolSpec(get_key_info, NoArgs, read_only=True),
-    "compare_models": ToolSpec(compare_models, CompareArgs, read_only=False),
+    "chat_completion": ToolSpec(chat_completion, ChatArgs, read_only=False, output=CHAT_COMPLETION),
+    "search_models": ToolSpec(search_models, SearchArgs, read_only=True, output=SEARCH_MODELS),
+    "get_model_info": ToolSpec(get_model_info, ModelArgs, read_only=True, output=MODEL_INFO),
+    "validate_model": ToolSpec(validate_model, ModelArgs, read_only=True, output=VALIDATE_MODEL),
+    "get_key_info": ToolSpec(get_key_info, NoArgs, read_only=True, output=KEY_INFO),
+    "compare_models": ToolSpec(compare_models, CompareArgs, read_only=False, output=COMPARE_MODELS),
 }

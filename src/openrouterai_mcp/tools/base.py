@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context
@@ -27,6 +27,7 @@ from ..errors import ValidationFailure
 from ..identity import LOCAL_CALLER, Caller
 from ..jsonshape import as_dict
 from ..settings import Settings
+from .outputs import DEFAULT_OUTPUT_SCHEMA
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 
@@ -93,9 +94,12 @@ async def run_tool(
 
 @dataclass(frozen=True)
 class ToolSpec:
+    """One registry entry. `output` is the tool's outputSchema; the default accepts any object."""
+
     function: Callable[[Context[AppState]], Awaitable[CallToolResult]]
     arguments: type[BaseModel]
     read_only: bool
+    output: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OUTPUT_SCHEMA))
 
 
 def caller_of(ctx: Context[AppState]) -> Caller:
