@@ -1,12 +1,91 @@
-"""The command line: `openrouterai-mcp` serves MCP over stdio (flags and subcommands are added here)."""
+"""The command line: `openrouterai-mcp` serves MCP over stdio; `--help`, `--version` and `check` do not serve.
+
+`--help` lists every environment variable, grouped, one line each, generated from `Settings` (its field
+descriptions and `SETTING_GROUPS`), so the list cannot drift from the code. Options and subcommands are
+declared in `build_parser()`; with no argument at all the parser is skipped (the common, start-up-critical
+case of a client launching the server).
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+DESCRIPTION = """\
+MCP server for OpenRouter.ai and any OpenAI- or Anthropic-compatible API: chat with any model,
+search and compare the catalog. Without a command it serves MCP over stdio (what MCP clients launch)."""
 
 
-def main() -> None:
-    """Console entry point: read the settings, serve MCP over stdio until stdin closes or a signal arrives."""
+def settings_help() -> str:
+    """Every variable with its meaning and default, grouped; generated from the Settings fields."""
+    from .settings import Settings, grouped_fields, variable_names
+
+    lines = [
+        "environment variables (also read from .env in the working directory; an empty value means unset;",
+        "where two names are given, the first wins):",
+    ]
+    groups = grouped_fields()
+    labels = {name: _label(variable_names(name)) for _title, names in groups for name in names}
+    width = max(len(label) for label in labels.values())
+    for title, names in groups:
+        lines += ["", f"{title}:"]
+        for name in names:
+            field = Settings.model_fields[name]
+            default = field.default
+            shown_default = "" if default is None or name == "api_key" else f" [default: {_plain(default)}]"
+            lines.append(f"  {labels[name]:<{width}}  {field.description or ''}{shown_default}")
+    return "\n".join(lines)
+
+
+def _label(variables: list[str]) -> str:
+    return variables[0] + (f" (or {', '.join(variables[1:])})" if len(variables) > 1 else "")
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openrouterai-mcp",
+        description=DESCRIPTION,
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"openrouterai-mcp {__version__}")
+    commands = parser.add_subparsers(dest="command", title="commands")
+    commands.add_parser(
+        "check",
+        help="show the effective configuration, probe the model list and the key, and say what works",
+        description="Print the effective configuration (each value's source, the key masked), fetch the "
+        "model list and the key info, and give a verdict. Exit status 0 when all is well, 1 otherwise.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command: str | None = None
+    if arguments:
+        command = build_parser().parse_args(arguments).command
+    if command == "check":
+        from .check import run_check
+
+        sys.exit(run_check(sys.stdout))
+    serve()
+
+
+def serve() -> None:
+    """Read the settings, serve MCP over stdio until stdin closes or a signal arrives."""
     import logging
 
     from .lifecycle import exit_now, exit_on_signals

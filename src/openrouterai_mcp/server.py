@@ -11,11 +11,10 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
-from . import __version__
+from . import __version__, providers
 from .catalog import Catalog
 from .chat import FALLBACK_MODEL, ChatService
 from .client import UpstreamClient
-from .providers import anthropic, openai
 from .schemas import tool_input_schema
 from .settings import Settings
 from .tools import TOOLS, AppState
@@ -59,10 +58,7 @@ def build_state(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, config_error: str | None = None
 ) -> AppState:
     client = UpstreamClient(settings, transport=transport)
-    if settings.api_format == "anthropic":
-        models_path = anthropic.api_path(settings.resolved_base_url, "models") + "?limit=1000"
-    else:
-        models_path = openai.MODELS_PATH
+    models_path = providers.models_path(settings)
 
     async def fetch_models() -> Any:
         payload, _headers = await client.request_json("GET", models_path)

@@ -31,8 +31,8 @@ _PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
 _PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
 
 
-def _env(*names: str) -> Any:
-    return Field(default=None, validation_alias=AliasChoices(*names))
+def _env(*names: str, description: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(*names), description=description)
 
 
 CommaList = Annotated[list[str] | None, NoDecode]
@@ -52,57 +52,149 @@ class Settings(BaseSettings):
     )
 
     # Upstream and authentication
-    api_key: SecretStr | None = _env("OPENROUTER_API_KEY", "API_KEY")
-    api_format: ApiFormat = Field(default="openai", validation_alias=AliasChoices("API_FORMAT"))
-    base_url: str | None = _env("OPENROUTER_BASE_URL")
-    api_endpoint: str | None = _env("API_ENDPOINT")
-    request_timeout: float = Field(default=60.0, gt=0, validation_alias=AliasChoices("REQUEST_TIMEOUT"))
-    anthropic_version: str = Field(default="2023-06-01", validation_alias=AliasChoices("ANTHROPIC_VERSION"))
-    openai_organization: str | None = _env("OPENAI_ORGANIZATION")
-    proxy_url: str | None = _env("PROXY_URL")
-    http_proxy: str | None = _env("HTTP_PROXY")
-    https_proxy: str | None = _env("HTTPS_PROXY")
+    api_key: SecretStr | None = _env(
+        "OPENROUTER_API_KEY",
+        "API_KEY",
+        description="the API key; required for chat and get_key_info (the model catalog works without it)",
+    )
+    api_format: ApiFormat = Field(
+        default="openai",
+        validation_alias=AliasChoices("API_FORMAT"),
+        description="openai (OpenRouter and OpenAI-compatible APIs) or anthropic (the Anthropic Messages API)",
+    )
+    base_url: str | None = _env(
+        "OPENROUTER_BASE_URL",
+        description="upstream base URL; default https://openrouter.ai/api/v1 (https://api.anthropic.com for anthropic)",
+    )
+    api_endpoint: str | None = _env(
+        "API_ENDPOINT",
+        description="base URL of any compatible API (a full .../chat/completions URL too); OPENROUTER_BASE_URL wins",
+    )
+    request_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias=AliasChoices("REQUEST_TIMEOUT"),
+        description="seconds each upstream attempt may take",
+    )
+    anthropic_version: str = Field(
+        default="2023-06-01",
+        validation_alias=AliasChoices("ANTHROPIC_VERSION"),
+        description="anthropic-version header sent with API_FORMAT=anthropic",
+    )
+    openai_organization: str | None = _env("OPENAI_ORGANIZATION", description="sent as the OpenAI-Organization header")
+    proxy_url: str | None = _env("PROXY_URL", description="one proxy for every upstream URL; wins over HTTP(S)_PROXY")
+    http_proxy: str | None = _env("HTTP_PROXY", description="proxy for http:// upstream URLs")
+    https_proxy: str | None = _env("HTTPS_PROXY", description="proxy for https:// upstream URLs")
     app_url: str = Field(
         default="https://github.com/openrouterai-mcp/openrouterai-mcp",
         validation_alias=AliasChoices("OPENROUTER_HTTP_REFERER"),
+        description="HTTP-Referer attribution header (the app URL OpenRouter shows)",
     )
-    app_title: str = Field(default="openrouterai-mcp", validation_alias=AliasChoices("OPENROUTER_X_TITLE"))
+    app_title: str = Field(
+        default="openrouterai-mcp",
+        validation_alias=AliasChoices("OPENROUTER_X_TITLE"),
+        description="X-Title attribution header (the app name OpenRouter shows)",
+    )
 
     # Chat defaults
-    default_model: str | None = _env("OPENROUTER_DEFAULT_MODEL", "DEFAULT_MODEL")
+    default_model: str | None = _env(
+        "OPENROUTER_DEFAULT_MODEL",
+        "DEFAULT_MODEL",
+        description="model used when a call names none (unset: openrouter/auto)",
+    )
     max_tokens: int | None = Field(
-        default=None, gt=0, validation_alias=AliasChoices("OPENROUTER_MAX_TOKENS", "DEFAULT_MAX_TOKENS")
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_MAX_TOKENS", "DEFAULT_MAX_TOKENS"),
+        description="max_tokens when a call gives none (unset: not sent; 1024 with API_FORMAT=anthropic)",
     )
     default_temperature: float | None = Field(
-        default=None, ge=0, le=2, validation_alias=AliasChoices("DEFAULT_TEMPERATURE")
+        default=None,
+        ge=0,
+        le=2,
+        validation_alias=AliasChoices("DEFAULT_TEMPERATURE"),
+        description="temperature when a call gives none, 0 to 2 (unset: 1)",
     )
-    description: str | None = _env("DESCRIPTION")
+    description: str | None = _env(
+        "DESCRIPTION", description="free text appended to chat_completion's description (which model for what)"
+    )
     context_budget_tokens: int = Field(
-        default=200_000, gt=0, validation_alias=AliasChoices("OPENROUTER_CONTEXT_BUDGET_TOKENS")
+        default=200_000,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_CONTEXT_BUDGET_TOKENS"),
+        description="trim the oldest messages beyond this many tokens (estimated at 4 characters per token)",
     )
 
     # Provider routing defaults (each overridden per field by a call's `provider`)
-    provider_quantizations: CommaList = _env("OPENROUTER_PROVIDER_QUANTIZATIONS")
-    provider_ignore: CommaList = _env("OPENROUTER_PROVIDER_IGNORE")
-    provider_sort: ProviderSort | None = _env("OPENROUTER_PROVIDER_SORT")
-    provider_order: CommaList = _env("OPENROUTER_PROVIDER_ORDER")
-    provider_require_parameters: bool | None = _env("OPENROUTER_PROVIDER_REQUIRE_PARAMETERS")
-    provider_data_collection: DataCollection | None = _env("OPENROUTER_PROVIDER_DATA_COLLECTION")
-    provider_allow_fallbacks: bool | None = _env("OPENROUTER_PROVIDER_ALLOW_FALLBACKS")
+    provider_quantizations: CommaList = _env(
+        "OPENROUTER_PROVIDER_QUANTIZATIONS", description="comma list sent as provider.quantizations"
+    )
+    provider_ignore: CommaList = _env("OPENROUTER_PROVIDER_IGNORE", description="comma list sent as provider.ignore")
+    provider_sort: ProviderSort | None = _env(
+        "OPENROUTER_PROVIDER_SORT", description="price, throughput or latency, sent as provider.sort"
+    )
+    provider_order: CommaList = _env(
+        "OPENROUTER_PROVIDER_ORDER", description='JSON array (["a", "b"]) or comma list sent as provider.order'
+    )
+    provider_require_parameters: bool | None = _env(
+        "OPENROUTER_PROVIDER_REQUIRE_PARAMETERS", description="true or false, sent as provider.require_parameters"
+    )
+    provider_data_collection: DataCollection | None = _env(
+        "OPENROUTER_PROVIDER_DATA_COLLECTION", description="allow or deny, sent as provider.data_collection"
+    )
+    provider_allow_fallbacks: bool | None = _env(
+        "OPENROUTER_PROVIDER_ALLOW_FALLBACKS", description="true or false, sent as provider.allow_fallbacks"
+    )
 
     # Reliability
-    max_retries: int = Field(default=3, ge=0, le=10, validation_alias=AliasChoices("OPENROUTER_MAX_RETRIES"))
-    retry_budget: float = Field(default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_RETRY_BUDGET"))
+    max_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        validation_alias=AliasChoices("OPENROUTER_MAX_RETRIES"),
+        description="retries after the first attempt, 0 to 10",
+    )
+    retry_budget: float = Field(
+        default=30.0,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_RETRY_BUDGET"),
+        description="most seconds one call may spend waiting between retries",
+    )
     rate_limit_per_second: float = Field(
-        default=500.0, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_PER_SECOND")
+        default=500.0,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_PER_SECOND"),
+        description="client-side token bucket: requests per second",
     )
-    rate_limit_burst: int = Field(default=500, gt=0, validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"))
+    rate_limit_burst: int = Field(
+        default=500,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_RATE_LIMIT_BURST"),
+        description="client-side token bucket: burst size",
+    )
     max_rate_limit_wait: float = Field(
-        default=30.0, ge=0, validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT")
+        default=30.0,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_MAX_RATE_LIMIT_WAIT"),
+        description="cap in seconds on a wait the upstream asks for (Retry-After, x-ratelimit-reset)",
     )
-    catalog_ttl: float = Field(default=3600.0, ge=0, validation_alias=AliasChoices("OPENROUTER_CATALOG_TTL"))
-    progress_interval: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("OPENROUTER_PROGRESS_INTERVAL"))
-    log_level: LogLevel = Field(default="WARNING", validation_alias=AliasChoices("OPENROUTER_LOG_LEVEL", "LOG_LEVEL"))
+    catalog_ttl: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_CATALOG_TTL"),
+        description="seconds the model catalog is cached (0: fetched on every call)",
+    )
+    progress_interval: float = Field(
+        default=2.0,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_PROGRESS_INTERVAL"),
+        description="most seconds between progress notifications while the model is silent",
+    )
+    log_level: LogLevel = Field(
+        default="WARNING",
+        validation_alias=AliasChoices("OPENROUTER_LOG_LEVEL", "LOG_LEVEL"),
+        description="stderr log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)",
+    )
 
     @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
     @classmethod
@@ -208,6 +300,59 @@ class Settings(BaseSettings):
         return {name: value for name, value in fields.items() if value is not None}
 
 
+#: How `--help` and `check` group the settings, in this order. A field not listed here (a feature's new
+#: setting) is shown under OTHER_GROUP, so nothing is ever left out.
+SETTING_GROUPS: dict[str, tuple[str, ...]] = {
+    "Upstream and authentication": (
+        "api_key",
+        "api_format",
+        "base_url",
+        "api_endpoint",
+        "request_timeout",
+        "anthropic_version",
+        "openai_organization",
+        "proxy_url",
+        "http_proxy",
+        "https_proxy",
+        "app_url",
+        "app_title",
+    ),
+    "Chat defaults": ("default_model", "max_tokens", "default_temperature", "description", "context_budget_tokens"),
+    "Provider routing defaults (OpenRouter; a call's provider object overrides each)": (
+        "provider_quantizations",
+        "provider_ignore",
+        "provider_sort",
+        "provider_order",
+        "provider_require_parameters",
+        "provider_data_collection",
+        "provider_allow_fallbacks",
+    ),
+    "Reliability and logging": (
+        "max_retries",
+        "retry_budget",
+        "rate_limit_per_second",
+        "rate_limit_burst",
+        "max_rate_limit_wait",
+        "catalog_ttl",
+        "progress_interval",
+        "log_level",
+    ),
+}
+OTHER_GROUP = "Other settings"
+
+
+def grouped_fields() -> list[tuple[str, list[str]]]:
+    """Every Settings field, grouped as SETTING_GROUPS says, in declaration order within "Other"."""
+    listed = {name for names in SETTING_GROUPS.values() for name in names}
+    groups = [
+        (title, [name for name in names if name in Settings.model_fields]) for title, names in SETTING_GROUPS.items()
+    ]
+    others = [name for name in Settings.model_fields if name not in listed]
+    if others:
+        groups.append((OTHER_GROUP, others))
+    return [(title, names) for title, names in groups if names]
+
+
 class ConfigError(Exception):
     """A variable holds a value the server cannot use; the message names it."""
 
@@ -231,7 +376,8 @@ _ALLOWED_HINTS: dict[str, str] = {
 }
 
 
-def _variable_names(field_name: str) -> list[str]:
+def variable_names(field_name: str) -> list[str]:
+    """The environment variables that feed a field, the winning one first."""
     alias = Settings.model_fields[field_name].validation_alias
     if isinstance(alias, AliasChoices):
         return [str(choice) for choice in alias.choices]
@@ -240,7 +386,7 @@ def _variable_names(field_name: str) -> list[str]:
 
 def _set_variable(field_name: str, env_file_values: dict[str, str]) -> str:
     """The name of the variable that actually supplied the bad value (the first one set wins)."""
-    names = _variable_names(field_name)
+    names = variable_names(field_name)
     environ = {key.upper() for key in os.environ}
     for name in names:
         if name.upper() in environ or name.upper() in env_file_values:
@@ -273,7 +419,7 @@ def load_settings(**overrides: Any) -> Settings:
             field_name = str(error["loc"][0]) if error["loc"] else ""
             if field_name not in Settings.model_fields:
                 field_name = next(
-                    (name for name in Settings.model_fields if field_name.upper() in _variable_names(name)),
+                    (name for name in Settings.model_fields if field_name.upper() in variable_names(name)),
                     field_name,
                 )
             if field_name in Settings.model_fields:
