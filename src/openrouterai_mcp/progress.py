@@ -56,8 +56,9 @@ class ProgressReporter:
     def _message(self, now: float) -> str:
         elapsed = now - self._started_at
         if self._pieces:
-            return f"{self._pieces} tokens received ({elapsed:.0f} s)"
-        if self._streaming:
+            noun = "token" if self._pieces == 1 else "tokens"
+            return f"{self._pieces} {noun} received ({elapsed:.0f} s)"
+        if self._streaming or self.sent > 1:
             return f"waiting for the model's first token ({elapsed:.0f} s)"
         return "request sent to the model"
 

@@ -101,7 +101,14 @@ class ResponseFormat(_Strict):
 
 
 class Reasoning(_Strict):
-    effort: Literal["xhigh", "high", "medium", "low", "minimal", "none"] | None = None
+    # Any value is passed on: the upstream knows which efforts each model takes (the catalog lists `max` for some)
+    # and new ones appear; refusing one here would block a model we cannot know about.
+    effort: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="e.g. max, xhigh, high, medium, low, minimal, none; the model's supported_efforts decide",
+    )
     max_tokens: int | None = Field(default=None, ge=1)
     exclude: bool | None = None
     enabled: bool | None = None

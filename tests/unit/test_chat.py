@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import ValidationError
 from unit_helpers import make_settings
 from unit_payloads import (
     ANTHROPIC_STREAM,
@@ -608,3 +609,13 @@ async def test_anthropic_streamed_call_is_assembled(router: respx.MockRouter) ->
     assert sent["stream"] is True
     assert "stream_options" not in sent
     assert result["choices"][0]["message"]["content"] == "Hello!"
+
+
+@pytest.mark.parametrize("effort", ["max", "xhigh", "ultra-2027"])
+def test_any_reasoning_effort_is_passed_on_for_the_upstream_to_judge(effort: str) -> None:
+    assert body_for(args(reasoning={"effort": effort}))["reasoning"] == {"effort": effort}
+
+
+def test_an_empty_reasoning_effort_is_refused() -> None:
+    with pytest.raises(ValidationError, match="effort"):
+        args(reasoning={"effort": ""})

@@ -71,6 +71,28 @@ async def test_many_pieces_in_quick_succession_give_few_notifications(fake_time:
     assert 5 <= len(send.sent) <= 6
 
 
+async def test_one_piece_reads_as_one_token_in_the_singular(fake_time: FakeTime) -> None:
+    send = Recorder()
+    beats = reporter(fake_time, send)
+    await beats.beat_if_due()
+    fake_time.advance(1.0)
+    beats.received(1)
+    await beats.beat_if_due()
+    assert send.sent[-1] == (2.0, "1 token received (1 s)")
+
+
+async def test_a_silence_before_the_stream_starts_says_how_long_it_has_waited(fake_time: FakeTime) -> None:
+    send = Recorder()
+    beats = reporter(fake_time, send, interval=2.0)
+    for _ in range(3):
+        await beats.beat_if_due()
+        fake_time.advance(1.5)
+    assert [message for _value, message in send.sent] == [
+        "request sent to the model",
+        "waiting for the model's first token (3 s)",
+    ]
+
+
 async def test_started_stream_says_it_waits_for_the_first_token(fake_time: FakeTime) -> None:
     send = Recorder()
     beats = reporter(fake_time, send)
