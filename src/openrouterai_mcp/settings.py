@@ -12,10 +12,18 @@ import json
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .jsonshape import as_list
+from .jsonshape import as_dict, as_list
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
@@ -29,6 +37,10 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _API_SCHEMES = frozenset({"http", "https"})
 _PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
 _PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
+
+
+def _is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("${user_config.") and value.endswith("}")
 
 
 def _env(*names: str, description: str) -> Any:
@@ -195,6 +207,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENROUTER_LOG_LEVEL", "LOG_LEVEL"),
         description="stderr log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unfilled_bundle_fields_are_unset(cls, data: Any) -> Any:
+        # An MCP Bundle host leaves `${user_config.x}` in the environment for an optional field the user left
+        # empty (and no default); such a placeholder means "not set", like an empty value.
+        if isinstance(data, dict):
+            values = as_dict(data)
+            return {key: value for key, value in values.items() if not _is_placeholder(value)}
+        return data
 
     @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
     @classmethod

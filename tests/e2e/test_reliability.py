@@ -433,7 +433,7 @@ async def test_cancelling_a_call_closes_its_slow_upstream_stream_and_the_server_
                 lambda: client.call_tool("chat_completion", {"messages": USER}, progress_callback=on_progress)
             )
             # Cancel only once tokens are flowing: the stream is open mid-body.
-            await wait_until(lambda: any("tokens received" in message for message in progress))
+            await wait_until(lambda: any(" received (" in message for message in progress))
             cancelled_at = time.monotonic()
             group.cancel_scope.cancel()
         dropped_at = await anyio.to_thread.run_sync(upstream.wait_for_disconnect, 2.0)

@@ -274,3 +274,13 @@ def test_absolute_urls_and_proxy_schemes_are_accepted(
 ) -> None:
     monkeypatch.setenv(variable, value)
     load_settings()
+
+
+def test_an_unfilled_bundle_placeholder_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_DEFAULT_MODEL", "${user_config.default_model}")
+    monkeypatch.setenv("OPENROUTER_API_KEY", "${user_config.api_key}")
+    monkeypatch.setenv("REQUEST_TIMEOUT", "${user_config.timeout}")
+    settings = load_settings()
+    assert settings.default_model is None
+    assert settings.api_key is None
+    assert settings.request_timeout == 60
