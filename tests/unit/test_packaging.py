@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator, FormatChecker
+from tests.spec_variables import PENDING_FEATURE_VARIABLES
 
 from openrouterai_mcp import __version__
 from openrouterai_mcp.settings import Settings, variable_names
@@ -16,16 +17,6 @@ from openrouterai_mcp.tools import TOOLS
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_VARIABLES = {name for field in Settings.model_fields for name in variable_names(field)}
-# Variables of features built on other branches (SPEC §7 multimodal, §9 conversations and budgets). They are
-# in server.json already so the registry entry is complete once they land; each must leave this set then.
-PENDING_FEATURE_VARIABLES = {
-    "OPENROUTER_FILE_ROOTS",
-    "OPENROUTER_OUTPUT_DIR",
-    "OPENROUTER_DATA_DIR",
-    "OPENROUTER_HISTORY",
-    "OPENROUTER_BUDGET_DAILY_USD",
-    "OPENROUTER_BUDGET_MONTHLY_USD",
-}
 
 
 def load(name: str) -> Any:
