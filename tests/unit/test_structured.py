@@ -84,6 +84,7 @@ async def test_every_listed_tool_declares_an_object_output_schema(mcp_client: An
         ("get_model_info", {"model": "anthropic/claude-sonnet-4.5"}),
         ("validate_model", {"model": "openrouter/auto"}),
         ("get_key_info", {}),
+        ("compare_models", {"models": ["openai/gpt-4o", "anthropic/claude-sonnet-4.5"], "messages": [USER]}),
     ],
 )
 async def test_each_tool_success_carries_structured_content_equal_to_its_text(
@@ -206,6 +207,23 @@ def test_the_catalog_and_key_schemas_accept_what_the_tools_return_and_more() -> 
     assert_valid(VALIDATE_MODEL, {"model": "a/b:nitro", "valid": True})
     key = {"label": None, "limit": None, "limit_remaining": None, "limit_reset": None, "is_free_tier": True}
     assert_valid(KEY_INFO, key | {"usage": {"total": 0, "daily": 0.5, "weekly": None, "monthly": 1}})
+
+
+async def test_a_comparison_where_one_model_failed_is_structured_and_valid(
+    mcp_client: Any, router: respx.MockRouter
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["model"] == "nobody/nothing":
+            return httpx.Response(404, json={"error": {"code": 404, "message": "No endpoints found"}})
+        return httpx.Response(200, json=chat_completion())
+
+    router.post("/chat/completions").mock(side_effect=answer)
+    async with mcp_client() as client:
+        result = await client.call_tool(
+            "compare_models", {"models": ["openai/gpt-4o", "nobody/nothing"], "messages": [USER]}
+        )
+    payload = assert_structured(result)
+    assert [entry["ok"] for entry in payload["results"]] == [True, False]
 
 
 def test_the_schemas_refuse_what_would_break_a_client_relying_on_them() -> None:
