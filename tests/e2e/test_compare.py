@@ -138,16 +138,17 @@ async def test_a_slow_model_does_not_hold_up_the_others_and_the_wall_time_is_the
 async def test_when_every_model_fails_the_call_is_an_api_error_naming_each_failure(
     server: ServerProcess, env: dict[str, str], upstream: FakeUpstream
 ) -> None:
-    upstream.script_model(THREE[0], Reply(status=500, json=upstream_error(500, "Internal Server Error")))
+    # A 500 is retried (SPEC §4): with one retry allowed, it fails twice before it counts as failed.
+    upstream.script_model(THREE[0], *[Reply(status=500, json=upstream_error(500, "Internal Server Error"))] * 2)
     upstream.script_model(THREE[1], Reply(status=402, json=upstream_error(402, "Insufficient credits")))
     upstream.script_model(THREE[2], Reply(status=400, json=upstream_error(400, "bad model")))
-    async with server.connect(env) as client:
+    async with server.connect(env | {"OPENROUTER_MAX_RETRIES": "1"}) as client:
         text = failed(await client.call_tool("compare_models", {"models": THREE, "messages": USER}))
     assert text.startswith("Error: API Error - all 3 models failed: ")
     assert "openai/gpt-4o-mini: API Error - 500: Internal Server Error" in text
     assert "anthropic/claude-3.5-sonnet: API Error - 402: Insufficient credits" in text
     assert "google/gemini-2.5-flash: API Error - 400: bad model" in text
-    assert len(upstream.calls(CHAT)) == 3
+    assert len(upstream.calls(CHAT)) == 4
 
 
 async def test_without_a_key_the_comparison_is_refused_before_any_model_is_asked(
@@ -204,7 +205,7 @@ async def test_progress_tells_as_each_model_answers_with_heartbeats_in_between(
     server: ServerProcess, env: dict[str, str], upstream: FakeUpstream
 ) -> None:
     upstream.script_model(THREE[0], answered(THREE[0], "a"))
-    upstream.script_model(THREE[1], Reply(status=500, json=upstream_error(500, "boom"), delay=0.4))
+    upstream.script_model(THREE[1], Reply(status=400, json=upstream_error(400, "boom"), delay=0.4))
     upstream.script_model(THREE[2], answered(THREE[2], "c", delay=1.2))
     log = ProgressLog()
     async with server.connect(env | {"OPENROUTER_PROGRESS_INTERVAL": "0.2"}) as client:
