@@ -303,7 +303,8 @@ async def test_upstream_http_errors_read_api_error_with_the_status_and_openroute
     async with server.connect(env) as client:
         texts = [failed(await client.call_tool("chat_completion", {"messages": USER_HI})) for _ in range(3)]
     assert texts == [
-        "Error: API Error - 401: No auth credentials found",
+        "Error: API Error - 401: No auth credentials found"
+        " (check the key in OPENROUTER_API_KEY (or API_KEY): the upstream did not accept it)",
         "Error: API Error - 402: This request requires more credits, or fewer max_tokens.",
         "Error: API Error - 404: No endpoints found for nope/nothing.",
     ]
