@@ -24,7 +24,7 @@ from .client import UpstreamClient
 from .envelope import REDACTED
 from .errors import ModelNotFound, ServerError, UpstreamStatusError
 from .jsonshape import as_dict
-from .settings import ConfigError, Settings, grouped_fields, load_settings, variable_names
+from .settings import ConfigError, Settings, grouped_fields, hide_url_password, load_settings, variable_names
 
 # Shown even at their defaults: what a user needs to see to understand where calls go.
 _ALWAYS_SHOWN = ("api_key", "api_format", "base_url", "default_model", "request_timeout")
@@ -81,7 +81,7 @@ def _shown_value(name: str, settings: Settings | None, source: Source) -> str:
         key = settings.api_key.get_secret_value() if settings and settings.api_key else source.raw
         return mask_key(key.strip()) if key and key.strip() else "(unset)"
     if settings is None:
-        return source.raw if source.raw is not None else "-"
+        return hide_url_password(source.raw) if source.raw is not None else "-"
     if name == "base_url" and source.origin == "default":
         return settings.resolved_base_url
     if name == "default_model" and settings.default_model is None:
@@ -95,7 +95,7 @@ def _shown_value(name: str, settings: Settings | None, source: Source) -> str:
         return str(value).lower()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return hide_url_password(str(value))
 
 
 @dataclass

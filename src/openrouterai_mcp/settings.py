@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -37,6 +38,14 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _API_SCHEMES = frozenset({"http", "https"})
 _PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
 _PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>^(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/@:\s]+:)[^/@\s]+(?=@)")
+
+
+def hide_url_password(value: str) -> str:
+    """A URL with the password of its `user:password@` part replaced by `***` (proxy URLs carry them)."""
+    return _URL_PASSWORD.sub(r"\g<head>***", value)
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -452,7 +461,7 @@ def load_settings(**overrides: Any) -> Settings:
             hint = _ALLOWED_HINTS.get(field_name)
             detail = f"expected {hint}" if hint else str(error["msg"])
             if isinstance(given, str) and field_name != "api_key":
-                problems.append(f"{variable}={given!r} is invalid: {detail}")
+                problems.append(f"{variable}={hide_url_password(given)!r} is invalid: {detail}")
             else:
                 problems.append(f"{variable} is invalid: {detail}")
         raise ConfigError("; ".join(problems)) from None

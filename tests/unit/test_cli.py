@@ -205,3 +205,12 @@ def test_check_works_for_the_gateways_anthropic_variables(monkeypatch: pytest.Mo
     assert "OPENROUTER_BASE_URL" not in out
     assert "note default model claude-sonnet-4-5 is not in the model list; this API may still accept it" in out
     assert "ok API key set, and the model list answered with it" in out
+
+
+def test_check_shows_a_proxy_without_its_password(monkeypatch: pytest.MonkeyPatch, healthy: respx.MockRouter) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", UPSTREAM)
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:s3cret-pass@proxy.example.test:8080")
+    _status, out = check(healthy)
+    assert "HTTPS_PROXY http://user:***@proxy.example.test:8080 (environment)" in out
+    assert "s3cret-pass" not in out

@@ -284,3 +284,11 @@ def test_an_unfilled_bundle_placeholder_counts_as_unset(monkeypatch: pytest.Monk
     assert settings.default_model is None
     assert settings.api_key is None
     assert settings.request_timeout == 60
+
+
+def test_a_bad_proxy_url_is_named_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "user:s3cret-pass@proxy.example.test:8080")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "HTTPS_PROXY='user:***@proxy.example.test:8080' is invalid" in str(caught.value)
+    assert "s3cret-pass" not in str(caught.value)
