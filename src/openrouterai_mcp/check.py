@@ -24,7 +24,15 @@ from .client import UpstreamClient
 from .envelope import REDACTED
 from .errors import ModelNotFound, ServerError, UpstreamStatusError
 from .jsonshape import as_dict
-from .settings import ConfigError, Settings, grouped_fields, hide_url_password, load_settings, variable_names
+from .settings import (
+    ConfigError,
+    Settings,
+    grouped_fields,
+    hide_url_password,
+    is_placeholder,
+    load_settings,
+    variable_names,
+)
 
 # Shown even at their defaults: what a user needs to see to understand where calls go.
 _ALWAYS_SHOWN = ("api_key", "api_format", "base_url", "default_model", "request_timeout")
@@ -61,8 +69,8 @@ def _dotenv_values(path: str) -> dict[str, str]:
 
 def sources(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> dict[str, Source]:
     """Which variable set each field and from where. The environment beats `.env`; empty means unset."""
-    env_upper = {key.upper(): value for key, value in environ.items() if value.strip()}
-    file_upper = {key: value for key, value in dotenv.items() if value.strip()}
+    env_upper = {key.upper(): value for key, value in environ.items() if value.strip() and not is_placeholder(value)}
+    file_upper = {key: value for key, value in dotenv.items() if value.strip() and not is_placeholder(value)}
     found: dict[str, Source] = {}
     for name in Settings.model_fields:
         names = variable_names(name)

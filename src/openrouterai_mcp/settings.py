@@ -48,7 +48,8 @@ def hide_url_password(value: str) -> str:
     return _URL_PASSWORD.sub(r"\g<head>***", value)
 
 
-def _is_placeholder(value: Any) -> bool:
+def is_placeholder(value: Any) -> bool:
+    """An MCP Bundle's `${user_config.x}` left in place for a field the user did not fill."""
     return isinstance(value, str) and value.startswith("${user_config.") and value.endswith("}")
 
 
@@ -224,7 +225,7 @@ class Settings(BaseSettings):
         # empty (and no default); such a placeholder means "not set", like an empty value.
         if isinstance(data, dict):
             values = as_dict(data)
-            return {key: value for key, value in values.items() if not _is_placeholder(value)}
+            return {key: value for key, value in values.items() if not is_placeholder(value)}
         return data
 
     @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")

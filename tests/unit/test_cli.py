@@ -85,13 +85,19 @@ def test_the_key_is_masked_to_its_kind_and_last_four_characters(key: str, masked
 
 def test_sources_say_environment_over_dotenv_over_default_and_an_empty_value_is_unset() -> None:
     found = sources(
-        {"API_KEY": "sk-env-key-123456", "OPENROUTER_DEFAULT_MODEL": "  ", "request_timeout": "5"},
+        {
+            "API_KEY": "sk-env-key-123456",
+            "OPENROUTER_DEFAULT_MODEL": "  ",
+            "request_timeout": "5",
+            "OPENROUTER_MAX_TOKENS": "${user_config.max_tokens}",
+        },
         {"OPENROUTER_API_KEY": "sk-file-key-1234", "OPENROUTER_DEFAULT_MODEL": "a/b", "OPENROUTER_MAX_RETRIES": ""},
     )
     assert (found["api_key"].variable, found["api_key"].origin) == ("API_KEY", "environment")
     assert (found["default_model"].variable, found["default_model"].origin) == ("OPENROUTER_DEFAULT_MODEL", ".env")
     assert found["request_timeout"].origin == "environment"
     assert found["max_retries"].origin == "default"
+    assert found["max_tokens"].origin == "default"  # a bundle placeholder the user did not fill
 
 
 # --- check ---------------------------------------------------------------------------------------
