@@ -4,7 +4,9 @@ Each fetch builds an index once (lower-cased search text, prices per 1K tokens a
 capability flags, the rendered summary), so a search is a filter over ready-made rows. Capabilities
 come from the real catalog fields, never from a `capabilities` object OpenRouter does not send:
 tools/functions from `supported_parameters` ("tools"), json_mode from "response_format" or
-"structured_outputs", vision from "image" in `architecture.input_modalities`. A price of "-1"
+"structured_outputs", reasoning from "reasoning" there; vision, audio_input, file_input and
+video_input from "image", "audio", "file", "video" in `architecture.input_modalities`; image_output
+from "image" in `architecture.output_modalities`. A price of "-1"
 (router models such as `openrouter/auto`) means "variable": shown as such, never free, never under
 a maximum-price filter. Fields an endpoint does not report stay `null` (unknown), never invented.
 
@@ -75,11 +77,26 @@ def _is_negative(value: Any) -> bool:
 def derive_capabilities(model: CatalogModel) -> dict[str, bool | None]:
     """Capability flags from the real catalog fields; None where the endpoint does not say."""
     params = model.supported_parameters
-    modalities = (model.architecture or {}).get("input_modalities")
+    inputs = _modalities(model, "input_modalities")
+    outputs = _modalities(model, "output_modalities")
     tools = None if params is None else "tools" in params
     json_mode = None if params is None else ("response_format" in params or "structured_outputs" in params)
-    vision = None if not isinstance(modalities, list) else "image" in modalities
-    return {"functions": tools, "tools": tools, "vision": vision, "json_mode": json_mode}
+    return {
+        "functions": tools,
+        "tools": tools,
+        "vision": None if inputs is None else "image" in inputs,
+        "json_mode": json_mode,
+        "audio_input": None if inputs is None else "audio" in inputs,
+        "file_input": None if inputs is None else "file" in inputs,
+        "video_input": None if inputs is None else "video" in inputs,
+        "image_output": None if outputs is None else "image" in outputs,
+        "reasoning": None if params is None else "reasoning" in params,
+    }
+
+
+def _modalities(model: CatalogModel, key: str) -> list[str] | None:
+    value = (model.architecture or {}).get(key)
+    return [str(item) for item in as_list(value)] if isinstance(value, list) else None
 
 
 def _created(model: CatalogModel) -> int | None:
@@ -133,6 +150,8 @@ def index_model(model: CatalogModel) -> IndexedModel:
             "completion": format_price(pricing.get("completion")),
         },
         "capabilities": capabilities,
+        "input_modalities": _modalities(model, "input_modalities"),
+        "output_modalities": _modalities(model, "output_modalities"),
     }
     haystack = "\n".join(part.lower() for part in (model.id, name or "", model.description or ""))
     id_lower = model.id.lower()

@@ -11,15 +11,20 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .client import UpstreamClient
+from .content import resolve_content
 from .errors import ValidationFailure
+from .images import ImageSaver, has_images
 from .jsonshape import as_dict
 from .providers import anthropic, openai
-from .schemas import ChatArgs, Message
+from .schemas import ChatArgs, Message, TextPart
 from .settings import Settings
 from .sse import sse_events
 
 FALLBACK_MODEL = "openrouter/auto"
 CHARS_PER_TOKEN = 4
+# Trimming counts each non-text part (image, file, audio, video) as this many tokens, whatever its size;
+# the length of a data: URI never counts as text.
+NON_TEXT_PART_TOKENS = 1000
 
 
 class ProgressSink(Protocol):
@@ -47,7 +52,19 @@ class Trim:
 
 
 def _tokens(messages: list[Message]) -> int:
-    return -(-sum(len(message.content) for message in messages) // CHARS_PER_TOKEN)
+    characters = 0
+    parts = 0
+    for message in messages:
+        content = message.content
+        if isinstance(content, str):
+            characters += len(content)
+            continue
+        for part in content:
+            if isinstance(part, TextPart):
+                characters += len(part.text)
+            else:
+                parts += 1
+    return -(-characters // CHARS_PER_TOKEN) + parts * NON_TEXT_PART_TOKENS
 
 
 def trim_messages(messages: list[Message], budget_tokens: int) -> tuple[list[Message], Trim | None]:
@@ -96,7 +113,12 @@ def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim
         body["model"] = model
     if args.models:
         body["models"] = args.models
-    body["messages"] = [message.model_dump() for message in messages]
+    body["messages"] = [
+        {"role": message.role, "content": message.content}
+        if isinstance(message.content, str)
+        else message.model_dump(exclude_none=True)
+        for message in messages
+    ]
     temperature = args.temperature if args.temperature is not None else settings.default_temperature
     body["temperature"] = 1 if temperature is None else temperature
     max_tokens = args.max_tokens or settings.max_tokens
@@ -115,6 +137,8 @@ def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim
             "seed",
             "top_k",
             "repetition_penalty",
+            "modalities",
+            "image_config",
         },
     )
     body.update(passed)
@@ -132,6 +156,7 @@ class ChatService:
         self._client = client
         self._anthropic = settings.api_format == "anthropic"
         self._path = anthropic.api_path(settings.resolved_base_url, "messages") if self._anthropic else openai.CHAT_PATH
+        self._images = ImageSaver(settings)
 
     def require_key(self) -> None:
         if self._settings.api_key is None:
@@ -140,8 +165,12 @@ class ChatService:
                 "MCP client config. The model catalog tools work without it."
             )
 
+    async def prepare(self, args: ChatArgs) -> ChatArgs:
+        """Arguments ready for `wire_body`: files read, data: URIs checked, attachments added (idempotent)."""
+        return await resolve_content(args, self._settings)
+
     def wire_body(self, args: ChatArgs, *, stream: bool) -> tuple[dict[str, Any], Trim | None]:
-        """The exact body sent upstream for these arguments."""
+        """The exact body sent upstream for these (prepared) arguments."""
         body, trim = build_body(args, self._settings)
         if self._anthropic:
             if "model" not in body or (body["model"] == FALLBACK_MODEL and not args.model):
@@ -157,6 +186,7 @@ class ChatService:
 
     async def complete(self, args: ChatArgs, progress: ProgressSink | None = None) -> dict[str, Any]:
         self.require_key()
+        args = await resolve_content(args, self._settings)
         stream = bool(args.stream) or progress is not None
         body, trim = self.wire_body(args, stream=stream)
         if stream:
@@ -168,6 +198,8 @@ class ChatService:
             )
         if trim is not None:
             result["trimmed"] = trim.as_result()
+        if has_images(result):
+            result = await self._images.extract(result)
         return result
 
     async def _streamed(self, body: dict[str, Any], progress: ProgressSink | None) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """The one place where results and errors become `{isError, content: [{type: "text", text}]}`.
 
 Success: `text` is the payload as JSON (indent 2), and `structuredContent` is that same payload
-(the object, not a re-parse of the text). Failure: `Error: <Category> - <message>`, the
-category from the error class (`errors.py`). `guarded` is the only `except Exception` in the
-server: it logs the traceback to stderr and answers `Error: Internal Error - …`, so no tool call
-can take the server down. Every text leaving here has the API key blanked out, whatever produced it.
+(the object, not a re-parse of the text); a chat result with generated images adds one MCP image
+block per image after the text (the first block is always the JSON text).
+Failure: `Error: <Category> - <message>`, the category from the error class (`errors.py`).
+`guarded` is the only `except Exception` in the server: it logs the traceback to stderr and answers
+`Error: Internal Error - …`, so no tool call can take the server down. Every text leaving here has
+the API key blanked out, whatever produced it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import ValidationError
 
 from .errors import ServerError, ValidationFailure
+from .images import ChatResult
 from .jsonshape import as_dict
 
 logger = logging.getLogger(__name__)
@@ -35,14 +38,19 @@ def _redact(text: str, secret: str | None) -> str:
 
 
 def success(payload: Any, *, secret: str | None = None) -> CallToolResult:
-    """The payload as indented JSON text, and the same payload as `structuredContent` (when an object)."""
+    """The payload as indented JSON text, and the same payload as `structuredContent` (when an object).
+
+    Generated images (a `ChatResult`'s) follow the text as one image block each."""
     serialised = json.dumps(payload, indent=2, ensure_ascii=False)
     text = _redact(serialised, secret)
     structured: dict[str, Any] | None = as_dict(payload) if isinstance(payload, dict) else None
     if structured is not None and text is not serialised:
         # Rare: the key was echoed somewhere in the payload. Keep both views identical and redacted.
         structured = json.loads(text)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured, is_error=False)
+    content: list[TextContent | ImageContent] = [TextContent(type="text", text=text)]
+    if isinstance(payload, ChatResult) and payload.images:
+        content += [ImageContent(type="image", data=image.data, mime_type=image.mime_type) for image in payload.images]
+    return CallToolResult(content=content, structured_content=structured, is_error=False)
 
 
 def failure(error: ServerError, *, secret: str | None = None) -> CallToolResult:
@@ -53,6 +61,8 @@ def failure(error: ServerError, *, secret: str | None = None) -> CallToolResult:
 def _location(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
+        if isinstance(part, str) and part.startswith("<") and part.endswith(">"):
+            continue  # a union tag (schemas.py), not a place in the arguments
         if isinstance(part, int):
             text += f"[{part}]"
         else:

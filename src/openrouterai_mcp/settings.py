@@ -58,6 +58,7 @@ def _env(*names: str, description: str) -> Any:
 
 
 CommaList = Annotated[list[str] | None, NoDecode]
+PathList = Annotated[list[str] | None, NoDecode]
 
 
 class Settings(BaseSettings):
@@ -218,6 +219,35 @@ class Settings(BaseSettings):
         description="stderr log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)",
     )
 
+    # Multimodal: local files (the sandbox), size limits, generated images
+    file_roots: PathList = _env(
+        "OPENROUTER_FILE_ROOTS",
+        description=f"absolute directories (separated by {os.pathsep!r}) whose files chat calls may read; "
+        "unset: none",
+    )
+    max_file_mb: float = Field(
+        default=20.0,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_MAX_FILE_MB"),
+        description="largest file, data: URI or base64 audio part a chat call may send, in MB",
+    )
+    max_request_mb: float = Field(
+        default=50.0,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_MAX_REQUEST_MB"),
+        description="largest total of all files, data: URIs and audio of one chat call, in MB",
+    )
+    output_dir: str | None = _env(
+        "OPENROUTER_OUTPUT_DIR",
+        description="absolute directory where generated images are saved (created if missing); unset: not saved",
+    )
+    max_inline_image_mb: float = Field(
+        default=2.0,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_MAX_INLINE_IMAGE_MB"),
+        description="generated images larger than this (MB) are saved to a file instead of returned inline",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _unfilled_bundle_fields_are_unset(cls, data: Any) -> Any:
@@ -227,6 +257,38 @@ class Settings(BaseSettings):
             values = as_dict(data)
             return {key: value for key, value in values.items() if not is_placeholder(value)}
         return data
+
+    @field_validator("file_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        items = [item.strip() for item in value.split(os.pathsep) if item.strip()]
+        return items or None
+
+    @field_validator("file_roots")
+    @classmethod
+    def _absolute_roots(cls, value: list[str] | None) -> list[str] | None:
+        # A relative root would depend on the directory the MCP client starts us in: refuse it.
+        if value is None:
+            return None
+        roots: list[str] = []
+        for item in value:
+            expanded = os.path.expanduser(item)
+            if not os.path.isabs(expanded):
+                raise ValueError(f"relative path {item!r}")
+            roots.append(os.path.realpath(expanded))
+        return roots
+
+    @field_validator("output_dir")
+    @classmethod
+    def _absolute_output_dir(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        expanded = os.path.expanduser(value.strip())
+        if not os.path.isabs(expanded):
+            raise ValueError(f"relative path {value!r}")
+        return os.path.realpath(expanded)
 
     @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
     @classmethod
@@ -369,6 +431,13 @@ SETTING_GROUPS: dict[str, tuple[str, ...]] = {
         "progress_interval",
         "log_level",
     ),
+    "Multimodal (images, PDFs, audio, video; docs/multimodal.md)": (
+        "file_roots",
+        "max_file_mb",
+        "max_request_mb",
+        "output_dir",
+        "max_inline_image_mb",
+    ),
 }
 OTHER_GROUP = "Other settings"
 
@@ -405,6 +474,11 @@ _ALLOWED_HINTS: dict[str, str] = {
     "proxy_url": "an absolute proxy URL such as http://proxy.example:8080",
     "http_proxy": "an absolute proxy URL such as http://proxy.example:8080",
     "https_proxy": "an absolute proxy URL such as http://proxy.example:8080",
+    "file_roots": f"absolute directory paths separated by {os.pathsep!r}",
+    "output_dir": "an absolute directory path",
+    "max_file_mb": "a number of megabytes greater than 0",
+    "max_request_mb": "a number of megabytes greater than 0",
+    "max_inline_image_mb": "a number of megabytes (0 or more)",
 }
 
 

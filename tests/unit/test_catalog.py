@@ -124,12 +124,22 @@ def test_capabilities_are_derived_from_supported_parameters_and_modalities() -> 
         "tools": True,
         "vision": True,
         "json_mode": True,
+        "audio_input": False,
+        "file_input": False,
+        "video_input": True,
+        "image_output": False,
+        "reasoning": False,
     }
     assert index.find("meta-llama/llama-3.3-8b-instruct:free").summary["capabilities"] == {
         "functions": False,
         "tools": False,
         "vision": False,
         "json_mode": False,
+        "audio_input": False,
+        "file_input": False,
+        "video_input": False,
+        "image_output": False,
+        "reasoning": False,
     }
 
 
@@ -248,7 +258,19 @@ def test_bare_openai_entry_leaves_unknown_fields_null() -> None:
         "description": None,
         "context_length": None,
         "pricing": {"prompt": None, "completion": None},
-        "capabilities": {"functions": None, "tools": None, "vision": None, "json_mode": None},
+        "capabilities": {
+            "functions": None,
+            "tools": None,
+            "vision": None,
+            "json_mode": None,
+            "audio_input": None,
+            "file_input": None,
+            "video_input": None,
+            "image_output": None,
+            "reasoning": None,
+        },
+        "input_modalities": None,
+        "output_modalities": None,
     }
 
 

@@ -69,7 +69,12 @@ async def test_chat_messages_schema_has_the_original_constraints(mcp_client: Any
     assert messages["minItems"] == 1
     assert messages["maxItems"] == 100
     assert messages["items"]["properties"]["role"]["enum"] == ["system", "user", "assistant"]
-    assert messages["items"]["properties"]["content"]["type"] == "string"
+    content = messages["items"]["properties"]["content"]["oneOf"]
+    assert content[0] == {"type": "string"}
+    assert content[1]["type"] == "array"
+    assert (content[1]["minItems"], content[1]["maxItems"]) == (1, 64)
+    kinds = [item["properties"]["type"]["const"] for item in content[1]["items"]["oneOf"]]
+    assert kinds == ["text", "image_url", "file", "input_audio", "video_url"]
     assert sorted(messages["items"]["required"]) == ["content", "role"]
 
 
@@ -116,7 +121,17 @@ async def test_search_schema_has_the_camel_case_filters_and_limit(mcp_client: An
     assert {"query", "provider", "minContextLength", "maxContextLength", "maxPromptPrice", "maxCompletionPrice"} <= set(
         properties
     )
-    assert set(properties["capabilities"]["properties"]) == {"functions", "tools", "vision", "json_mode"}
+    assert set(properties["capabilities"]["properties"]) == {
+        "functions",
+        "tools",
+        "vision",
+        "json_mode",
+        "audio_input",
+        "file_input",
+        "video_input",
+        "image_output",
+        "reasoning",
+    }
     assert properties["limit"] == {
         "default": 10,
         "description": "Most results to return.",
@@ -172,7 +187,19 @@ async def test_search_models_returns_the_list_shape(mcp_client: Any, models_rout
             "description": "Qwen3.8 27B is an open-weight dense vision-language model for coding and agents.",
             "context_length": 262144,
             "pricing": {"prompt": "$0.00045/1K tokens", "completion": "$0.0032/1K tokens"},
-            "capabilities": {"functions": True, "tools": True, "vision": True, "json_mode": True},
+            "capabilities": {
+                "functions": True,
+                "tools": True,
+                "vision": True,
+                "json_mode": True,
+                "audio_input": False,
+                "file_input": False,
+                "video_input": True,
+                "image_output": False,
+                "reasoning": False,
+            },
+            "input_modalities": ["text", "image", "video"],
+            "output_modalities": ["text"],
         }
     ]
     assert result["metadata"] == {

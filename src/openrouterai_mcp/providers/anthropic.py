@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UpstreamError, UpstreamProtocolError
+from ..errors import UpstreamError, UpstreamProtocolError, ValidationFailure
 from ..jsonshape import as_dict, as_list
 from ..sse import SseEvent
 
@@ -35,10 +36,12 @@ def request_body(openai_body: Mapping[str, Any], default_max_tokens: int | None)
     system_parts: list[str] = []
     messages: list[dict[str, Any]] = []
     for message in openai_body.get("messages", []):
+        content = message["content"]
         if message["role"] == "system":
-            system_parts.append(message["content"])
+            system_parts.append(content if isinstance(content, str) else "".join(p["text"] for p in content))
         else:
-            messages.append({"role": message["role"], "content": message["content"]})
+            blocks = content if isinstance(content, str) else [content_block(part) for part in content]
+            messages.append({"role": message["role"], "content": blocks})
     body["messages"] = messages
     if system_parts:
         body["system"] = "\n\n".join(system_parts)
@@ -47,6 +50,34 @@ def request_body(openai_body: Mapping[str, Any], default_max_tokens: int | None)
     if stop is not None:
         body["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
     return body
+
+
+def _source(url: str) -> dict[str, Any]:
+    """A base64 source from a data: URI (checked by content.py), else a url source."""
+    if url[:5].lower() != "data:":
+        return {"type": "url", "url": url}
+    header, _, payload = url.partition(",")
+    media_type = header[5:].split(";", 1)[0].strip().lower()
+    return {"type": "base64", "media_type": media_type, "data": payload}
+
+
+def content_block(part: Mapping[str, Any]) -> dict[str, Any]:
+    """One OpenAI-shaped content part as an Anthropic block (audio and video were refused before)."""
+    kind = part["type"]
+    if kind == "text":
+        return {"type": "text", "text": part["text"]}
+    if kind == "image_url":
+        return {"type": "image", "source": _source(part["image_url"]["url"])}
+    if kind == "file":
+        file = part["file"]
+        source = _source(file["file_data"])
+        if source.get("media_type") == "text/plain":
+            source = {"type": "text", "media_type": "text/plain", "data": base64.b64decode(source["data"]).decode()}
+        block: dict[str, Any] = {"type": "document", "source": source}
+        if file.get("filename"):
+            block["title"] = file["filename"]
+        return block
+    raise ValidationFailure(f"{kind} parts are not supported with API_FORMAT=anthropic")
 
 
 def _usage(usage: Mapping[str, Any]) -> dict[str, Any]:

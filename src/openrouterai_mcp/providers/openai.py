@@ -123,7 +123,14 @@ class OpenAIStream:
         index = choice.get("index", 0)
         slot = self._choices.setdefault(
             index if isinstance(index, int) else 0,
-            {"role": "assistant", "content": [], "reasoning": [], "tool_calls": {}, "finish_reason": None},
+            {
+                "role": "assistant",
+                "content": [],
+                "reasoning": [],
+                "tool_calls": {},
+                "images": [],
+                "finish_reason": None,
+            },
         )
         if choice.get("finish_reason") is not None:
             slot["finish_reason"] = choice["finish_reason"]
@@ -138,6 +145,11 @@ class OpenAIStream:
             pieces += 1
         if isinstance(delta.get("reasoning"), str) and delta["reasoning"]:
             slot["reasoning"].append(delta["reasoning"])
+            pieces += 1
+        images = as_list(delta.get("images"))
+        if images:
+            # Generated images arrive whole, one delta each (OpenRouter's streaming shape).
+            slot["images"].extend(images)
             pieces += 1
         for call in as_list(delta.get("tool_calls")):
             pieces += self._merge_tool_call(slot["tool_calls"], as_dict(call))
@@ -175,6 +187,8 @@ class OpenAIStream:
             }
             if slot["reasoning"]:
                 message["reasoning"] = "".join(slot["reasoning"])
+            if slot["images"]:
+                message["images"] = slot["images"]
             choice: dict[str, Any] = {"index": index, "finish_reason": slot["finish_reason"], "message": message}
             if "native_finish_reason" in slot:
                 choice["native_finish_reason"] = slot["native_finish_reason"]

@@ -33,7 +33,18 @@ ArgsT = TypeVar("ArgsT", bound=BaseModel)
 
 # Fields that are objects or arrays: some clients send them as JSON text, which is accepted.
 _STRUCTURED_FIELDS = frozenset(
-    {"messages", "provider", "response_format", "reasoning", "models", "capabilities", "supported_parameters"}
+    {
+        "messages",
+        "provider",
+        "response_format",
+        "reasoning",
+        "models",
+        "capabilities",
+        "attachments",
+        "modalities",
+        "image_config",
+        "supported_parameters",
+    }
 )
 
 
