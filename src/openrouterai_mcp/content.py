@@ -278,7 +278,7 @@ class _Resolver:
             raise ValidationFailure(
                 f"{place}: {given}: its content is {found.mime} ({_KIND_NAMES[found.kind]}), not "
                 f"{_KIND_NAMES[expect]}; the type is told from the content, not the name"
-                + (f" (use a {_PART_FOR_KIND[found.kind]} part)" if expect == "document" else "")
+                + (f" (send it in a part of type {_PART_FOR_KIND[found.kind]})" if expect == "document" else "")
             )
         self._take(len(local.data), place)
         value = await anyio.to_thread.run_sync(_encode, found.mime, local.data, raw_base64)

@@ -1,11 +1,23 @@
-"""Logging to stderr only (stdout is the protocol), with the API key blanked out of every record."""
+"""Logging to stderr only (stdout is the protocol), with the API key blanked out of every record
+and any base64 payload (a data: URI, a long base64 run) replaced by its length."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from .envelope import MIN_SECRET_LENGTH, REDACTED
+
+# Runs of base64 this long are never words: an image, a document or audio that must not reach a log.
+_BASE64_RUN = re.compile(r"(?:data:[\w.+-]+/[\w.+-]+(?:;[\w.+=-]+)*;base64,)?[A-Za-z0-9+/]{120,}={0,2}")
+_SCAN_FROM = 120
+
+
+def strip_base64(text: str) -> str:
+    if len(text) < _SCAN_FROM:
+        return text
+    return _BASE64_RUN.sub(lambda match: f"[base64, {len(match.group(0))} characters]", text)
 
 
 class RedactSecret(logging.Filter):
@@ -14,8 +26,12 @@ class RedactSecret(logging.Filter):
         self._secret = secret if secret and len(secret) >= MIN_SECRET_LENGTH else None
 
     def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        cleaned = strip_base64(text)
+        if cleaned is not text:
+            record.msg, record.args = cleaned, None
+            text = cleaned
         if self._secret:
-            text = record.getMessage()
             if self._secret in text:
                 record.msg, record.args = text.replace(self._secret, REDACTED), None
             if record.exc_info and record.exc_info[1] is not None and self._secret in str(record.exc_info[1]):
