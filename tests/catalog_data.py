@@ -14,6 +14,7 @@ def _model(
     context: int,
     inputs: list[str],
     params: list[str],
+    outputs: list[str] | None = None,
     description: str = "",
     created: int = 1_750_000_000,
 ) -> dict[str, Any]:
@@ -26,9 +27,9 @@ def _model(
         "description": description or f"{name} is a model for tests.",
         "context_length": context,
         "architecture": {
-            "modality": "+".join(inputs) + "->text",
+            "modality": "+".join(inputs) + "->" + "+".join(outputs or ["text"]),
             "input_modalities": inputs,
-            "output_modalities": ["text"],
+            "output_modalities": outputs or ["text"],
             "tokenizer": "Other",
             "instruct_type": None,
         },

@@ -17,7 +17,7 @@ _SCAN_FROM = 120
 def strip_base64(text: str) -> str:
     if len(text) < _SCAN_FROM:
         return text
-    return _BASE64_RUN.sub(lambda match: f"[base64, {len(match.group(0))} characters]", text)
+    return _BASE64_RUN.sub(lambda match: f"[{len(match.group(0))} characters of base64]", text)
 
 
 class RedactSecret(logging.Filter):

@@ -14,7 +14,8 @@ Deliberate choices:
 - Numeric ranges that OpenRouter gives only in descriptions ("Sampling temperature (0-2)",
   "Frequency penalty (-2.0 to 2.0)", "Nucleus sampling parameter (0-1)") are written as bounds.
 - `provider` is closed, as in OpenRouter's schema, and `max_price` values are strings there.
-- Message content is a string: the server sends no multi-part content.
+- Message content is a string or an array of `ChatContentItems` (text, image_url, file, input_audio,
+  video_url); system messages take text parts only (`ChatSystemMessage`).
 """
 
 from __future__ import annotations
@@ -32,8 +33,49 @@ _SORT_BY = ["price", "throughput", "latency", "exacto"]
 _EFFORT = ["max", "xhigh", "high", "medium", "low", "minimal", "none", None]
 
 
+def _part(kind: str, inner: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"const": kind},
+            kind: {"type": "object", "properties": inner, "required": required, "additionalProperties": False},
+        },
+        "required": ["type", kind],
+        "additionalProperties": False,
+    }
+
+
+_TEXT_PART: dict[str, Any] = {
+    "type": "object",
+    "properties": {"type": {"const": "text"}, "text": {"type": "string"}},
+    "required": ["type", "text"],
+    "additionalProperties": False,
+}
+_CONTENT_ITEM: dict[str, Any] = {
+    "oneOf": [
+        _TEXT_PART,
+        _part(
+            "image_url",
+            {"url": {"type": "string"}, "detail": {"enum": ["auto", "low", "high", "original"]}},
+            ["url"],
+        ),
+        _part("input_audio", {"data": {"type": "string"}, "format": {"type": "string"}}, ["data", "format"]),
+        _part("video_url", {"url": {"type": "string"}}, ["url"]),
+        _part(
+            "file",
+            {"file_data": {"type": "string"}, "file_id": {"type": "string"}, "filename": {"type": "string"}},
+            [],
+        ),
+    ]
+}
+
+
 def _message(role: str, *, content_nullable: bool = False) -> dict[str, Any]:
-    content: dict[str, Any] = {"type": ["string", "null"]} if content_nullable else {"type": "string"}
+    items = _TEXT_PART if role == "system" else _CONTENT_ITEM
+    kinds: list[dict[str, Any]] = [{"type": "string"}, {"type": "array", "items": items}]
+    if content_nullable:
+        kinds.append({"type": "null"})
+    content: dict[str, Any] = {"anyOf": kinds}
     return {
         "type": "object",
         "properties": {"role": {"const": role}, "content": content, "name": {"type": "string"}},
@@ -154,6 +196,8 @@ CHAT_REQUEST_SCHEMA: dict[str, Any] = {
             },
         },
         "provider": _PROVIDER,
+        "modalities": {"type": "array", "items": {"enum": ["text", "image", "audio"]}},
+        "image_config": {"type": "object"},
         "stream": {"type": "boolean"},
         "stream_options": {"type": ["object", "null"], "properties": {"include_usage": {"type": "boolean"}}},
         "usage": {
