@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+import anyio.to_thread
+
 from .client import UpstreamClient
-from .content import resolve_content
 from .errors import ValidationFailure
 from .images import ImageSaver, has_images
 from .jsonshape import as_dict
@@ -166,7 +167,13 @@ class ChatService:
             )
 
     async def prepare(self, args: ChatArgs) -> ChatArgs:
-        """Arguments ready for `wire_body`: files read, data: URIs checked, attachments added (idempotent)."""
+        """Arguments ready for `wire_body`: files read, data: URIs checked, attachments added (idempotent).
+
+        Text-only arguments come back at once, without importing the content machinery."""
+        if not args.has_media():
+            return args
+        from .content import resolve_content  # multimodal calls only: keeps it off the start path
+
         return await resolve_content(args, self._settings)
 
     def wire_body(self, args: ChatArgs, *, stream: bool) -> tuple[dict[str, Any], Trim | None]:
@@ -186,13 +193,18 @@ class ChatService:
 
     async def complete(self, args: ChatArgs, progress: ProgressSink | None = None) -> dict[str, Any]:
         self.require_key()
-        args = await resolve_content(args, self._settings)
+        args = await self.prepare(args)
         stream = bool(args.stream) or progress is not None
         body, trim = self.wire_body(args, stream=stream)
+        sent: Any = body
+        if args.media_resolved:
+            from .jsonbody import splice  # multimodal calls only
+
+            sent = await anyio.to_thread.run_sync(splice, body, args.vouched_strings) or body
         if stream:
-            result = await self._streamed(body, progress)
+            result = await self._streamed(sent, progress)
         else:
-            payload, headers = await self._client.request_json("POST", self._path, body=body, idempotent=False)
+            payload, headers = await self._client.request_json("POST", self._path, body=sent, idempotent=False)
             result = (
                 anthropic.completion_result(payload) if self._anthropic else openai.completion_result(payload, headers)
             )
@@ -202,7 +214,7 @@ class ChatService:
             result = await self._images.extract(result)
         return result
 
-    async def _streamed(self, body: dict[str, Any], progress: ProgressSink | None) -> dict[str, Any]:
+    async def _streamed(self, body: Any, progress: ProgressSink | None) -> dict[str, Any]:
         async with self._client.stream("POST", self._path, body=body) as response:
             if progress is not None:
                 progress.started()

@@ -43,6 +43,7 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from .jsonbody import SplicedBody
 from .jsonshape import as_dict
 from .ratelimit import RateLimiter, parse_retry_after
 from .settings import Settings
@@ -250,6 +251,13 @@ class UpstreamClient:
             self.limiter.pause_for(state.upcoming_sleep)
         logger.info("retrying after %s (attempt %d, waiting %.2f s)", error, state.attempt_number, state.upcoming_sleep)
 
+    def _build(self, method: str, path: str, body: Any) -> httpx.Request:
+        if isinstance(body, SplicedBody):
+            # Large base64 strings go out in slices (jsonbody.py); the length is known, so no chunked encoding.
+            headers = {"Content-Type": "application/json", "Content-Length": str(body.length)}
+            return self._http.build_request(method, path, content=body, headers=headers)
+        return self._http.build_request(method, path, json=body)
+
     async def request_json(
         self, method: str, path: str, *, body: Any = None, idempotent: bool | None = None
     ) -> tuple[Any, httpx.Headers]:
@@ -264,7 +272,7 @@ class UpstreamClient:
         await self.limiter.acquire()
         try:
             with anyio.fail_after(self._timeout):
-                response = await self._http.request(method, path, json=body)
+                response = await self._http.send(self._build(method, path, body))
         except (httpx.HTTPError, TimeoutError) as exc:
             raise transport_error(exc, timeout=self._timeout, may_resend=may_resend) from None
         self.limiter.observe(response.headers)
@@ -287,7 +295,7 @@ class UpstreamClient:
 
     async def _open_stream_once(self, method: str, path: str, body: Any) -> httpx.Response:
         await self.limiter.acquire()
-        request = self._http.build_request(method, path, json=body)
+        request = self._build(method, path, body)
         try:
             with anyio.fail_after(self._timeout):
                 response = await self._http.send(request, stream=True)

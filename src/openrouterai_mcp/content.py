@@ -39,7 +39,7 @@ from .schemas import (
 from .settings import Settings
 
 # Checking base64 of small payloads inline is cheaper than a thread hop.
-_INLINE_CHECK_BYTES = 256 * 1024
+_INLINE_CHECK_CHARS = 256 * 1024
 ANTHROPIC_IMAGE_LIMIT = 5 * MIB
 ANTHROPIC_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 ANTHROPIC_DOCUMENT_TYPES = frozenset({"application/pdf", "text/plain"})
@@ -47,14 +47,9 @@ _KIND_NAMES = {"image": "an image", "audio": "audio", "video": "a video", "docum
 _PART_FOR_KIND = {"image": "image_url", "audio": "input_audio", "video": "video_url", "document": "file"}
 
 
-def has_media(args: ChatArgs) -> bool:
-    """Whether the call needs resolving at all (the text-only fast path skips everything)."""
-    return args.attachments is not None or any(not isinstance(m.content, str) for m in args.messages)
-
-
 async def resolve_content(args: ChatArgs, settings: Settings) -> ChatArgs:
     """The arguments with every part's data checked or read, and attachments added; idempotent."""
-    if args._resolved or not has_media(args):  # pyright: ignore[reportPrivateUsage]
+    if not args.has_media():
         return args
     resolver = _Resolver(settings)
     messages = list(args.messages)
@@ -73,6 +68,7 @@ async def resolve_content(args: ChatArgs, settings: Settings) -> ChatArgs:
         messages = await _attach(resolver, messages, args.attachments)
     resolved = args.model_copy(update={"messages": messages, "attachments": None})
     resolved._resolved = True  # pyright: ignore[reportPrivateUsage]
+    resolved._vouched = resolver.vouched  # pyright: ignore[reportPrivateUsage]
     return resolved
 
 
@@ -108,6 +104,8 @@ class _Loaded:
 class _Resolver:
     settings: Settings
     used: int = 0
+    # Strings checked here (valid base64, a well-formed data: URI) or built here: see jsonbody.splice.
+    vouched: list[str] = field(default_factory=list[str])
     file_limit: int = field(init=False)
     request_limit: int = field(init=False)
 
@@ -195,6 +193,7 @@ class _Resolver:
         size = media.decoded_size(source)
         self._take(size, f"{place}.data")
         await self._check_base64(source, f"{place}.data")
+        self.vouched.append(source)
         if audio.format is None:
             sniffed = media.sniff(media.decode_head(source))
             if sniffed is None or sniffed.audio_format is None:
@@ -255,20 +254,22 @@ class _Resolver:
             )
         audio_format = media.audio_format_of(uri.mime) or (sniffed.audio_format if sniffed else None)
         found = Media(uri.mime, kind, audio_format)
-        return _Loaded(uri.payload if raw_base64 else source, found)
+        value = uri.payload if raw_base64 else source
+        if raw_base64 or uri.header_is_json_safe:
+            self.vouched.append(value)
+        return _Loaded(value, found)
 
     async def _file(self, given: str, path: str, place: str, expect: Kind | None, raw_base64: bool) -> _Loaded:
-        remaining = self.request_limit - self.used
-        limit = min(self.file_limit, remaining)
+        limit = min(self.file_limit, self.request_limit - self.used)
         try:
-            local: LocalFile = await anyio.to_thread.run_sync(read_inside, given, path, self.settings.file_roots, limit)
+            local: LocalFile = await anyio.to_thread.run_sync(
+                _read_and_type, given, path, self.settings.file_roots, limit, expect in (None, "document")
+            )
         except FileTooLarge as exc:
             raise self._too_large(exc.size, place) from None
         except FileRefused as exc:
             raise ValidationFailure(f"{place}: {exc}") from None
-        found = media.sniff(bytes(local.data[: media.HEAD_BYTES]))
-        if found is None and (expect in (None, "document")) and media.is_text(local.data):
-            found = media.TEXT
+        found = local.media
         if found is None:
             raise ValidationFailure(
                 f"{place}: {given}: its content is not a type this server sends ({media.KNOWN_TYPES}); "
@@ -280,8 +281,10 @@ class _Resolver:
                 f"{_KIND_NAMES[expect]}; the type is told from the content, not the name"
                 + (f" (send it in a part of type {_PART_FOR_KIND[found.kind]})" if expect == "document" else "")
             )
-        self._take(len(local.data), place)
-        value = await anyio.to_thread.run_sync(_encode, found.mime, local.data, raw_base64)
+        self._take(local.size, place)
+        # The encoder takes the bytes out of `local`, so they are freed as soon as they are encoded.
+        value = await anyio.to_thread.run_sync(_encode, found.mime, local, raw_base64)
+        self.vouched.append(value)
         return _Loaded(value, found, local.name)
 
     # --- limits ----------------------------------------------------------------------------------
@@ -302,7 +305,7 @@ class _Resolver:
         self.used += size
 
     async def _check_base64(self, payload: str, place: str) -> None:
-        if len(payload) <= _INLINE_CHECK_BYTES:
+        if len(payload) <= _INLINE_CHECK_CHARS:
             valid = media.check_base64(payload)
         else:
             valid = await anyio.to_thread.run_sync(media.check_base64, payload)
@@ -322,13 +325,36 @@ def _local(source: str, place: str) -> str | None:
         raise ValidationFailure(f"{place}: {exc}") from None
 
 
-def _encode(mime: str, data: bytearray, raw_base64: bool) -> str:
-    encoded = base64.b64encode(data)
-    if raw_base64:
-        return encoded.decode("ascii")
-    buffer = bytearray(f"data:{mime};base64,".encode("ascii"))
-    buffer += encoded
-    del encoded
+def _read_and_type(given: str, path: str, roots: list[str] | None, limit: int, text_allowed: bool) -> LocalFile:
+    """Read through the sandbox and tell the type from the content (in a worker thread)."""
+    local = read_inside(given, path, roots, limit)
+    assert local.data is not None
+    local.media = media.sniff(bytes(local.data[: media.HEAD_BYTES]))
+    if local.media is None and text_allowed and media.is_text(local.data):
+        local.media = media.TEXT
+    return local
+
+
+# Base64 is encoded (and checked) in slices: each C call is short, so the event loop thread
+# gets the GIL back between slices instead of waiting for a whole file.
+_ENCODE_SLICE = 3 * 256 * 1024
+
+
+def _encode(mime: str, local: LocalFile, raw_base64: bool) -> str:
+    data, local.data = local.data, None
+    assert data is not None
+    prefix = b"" if raw_base64 else f"data:{mime};base64,".encode("ascii")
+    # Sized once: growing it slice by slice would copy the whole buffer at every reallocation.
+    buffer = bytearray(len(prefix) + 4 * -(-len(data) // 3))
+    buffer[: len(prefix)] = prefix
+    position = len(prefix)
+    view = memoryview(data)
+    for start in range(0, len(view), _ENCODE_SLICE):
+        encoded = base64.b64encode(view[start : start + _ENCODE_SLICE])
+        buffer[position : position + len(encoded)] = encoded
+        position += len(encoded)
+    view.release()
+    del data
     return buffer.decode("ascii")
 
 

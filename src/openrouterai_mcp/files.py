@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from .media import Media
+
 _CHUNK = 1024 * 1024
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -42,10 +44,14 @@ class FileTooLarge(FileRefused):
         self.limit = limit
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LocalFile:
+    """A file read whole; `data` is handed over (set to None) once encoded, to free it early."""
+
     name: str
-    data: bytearray
+    data: bytearray | None
+    size: int
+    media: Media | None = None
 
 
 def local_path(source: str) -> str | None:
@@ -131,6 +137,6 @@ def read_inside(given: str, path: str, roots: Sequence[str] | None, limit: int) 
             data += chunk
             if len(data) > limit:
                 raise FileTooLarge(len(data), limit)
-        return LocalFile(os.path.basename(path), data)
+        return LocalFile(os.path.basename(path), data, len(data))
     finally:
         os.close(fd)

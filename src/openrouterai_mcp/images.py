@@ -14,18 +14,16 @@ import base64
 import binascii
 import logging
 import os
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
 
-from . import media
 from .jsonshape import as_dict, as_list
-from .media import MIB
 from .settings import Settings
+
+MIB = 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +59,8 @@ class ImageSaver:
         if not wanted:
             return None
         if self._temporary is None:
+            import tempfile  # only when an image must be saved: keeps it off the start path
+
             self._temporary = tempfile.mkdtemp(prefix="openrouterai-mcp-images-")
         return self._temporary
 
@@ -83,6 +83,8 @@ class ImageSaver:
         return ChatResult(result, inlined)
 
     async def _one(self, item: dict[str, Any], inline_limit: int) -> tuple[dict[str, Any], InlineImage | None]:
+        from . import media  # only for answers with images: keeps it off the start path
+
         url = as_dict(item.get("image_url")).get("url")
         if not isinstance(url, str) or url[:5].lower() != "data:":
             # A URL is passed on as it is: the server never fetches one.
@@ -110,6 +112,8 @@ class ImageSaver:
 
 
 def _save(directory: str, extension: str, payload: str) -> str:
+    import uuid  # only when an image is saved: keeps it off the start path
+
     os.makedirs(directory, exist_ok=True)
     data = base64.b64decode(payload)
     name = f"image-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}.{extension}"

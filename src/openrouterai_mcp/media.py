@@ -165,6 +165,12 @@ def kind_of_url_path(path: str) -> Kind | None:
 class DataUri:
     mime: str
     payload: str  # the base64 text, as given
+    header: str  # everything before the comma
+
+    @property
+    def header_is_json_safe(self) -> bool:
+        """Whether the header holds nothing JSON would escape (the payload is checked as base64)."""
+        return self.header.isascii() and self.header.isprintable() and not any(c in self.header for c in '"\\')
 
     @property
     def decoded_size(self) -> int:
@@ -182,7 +188,7 @@ def parse_data_uri(uri: str) -> DataUri:
         raise ValueError("the data: URI must be base64-encoded (data:<type>;base64,...)")
     if "/" not in mime:
         raise ValueError("the data: URI has no media type (data:<type>/<subtype>;base64,...)")
-    return DataUri(mime, payload)
+    return DataUri(mime, payload, header)
 
 
 def decoded_size(payload: str) -> int:
@@ -202,10 +208,14 @@ def decode_head(payload: str) -> bytes:
         return b""
 
 
+_CHECK_SLICE = 4 * 256 * 1024  # characters: a multiple of 4, so only the last slice may be padded
+
+
 def check_base64(payload: str) -> bool:
-    """Whether the text is valid base64 (strict alphabet and padding). Runs over the whole payload."""
+    """Whether the text is valid base64 (strict alphabet and padding), checked in slices (short C calls)."""
     try:
-        base64.b64decode(payload, validate=True)
+        for start in range(0, len(payload), _CHECK_SLICE):
+            base64.b64decode(payload[start : start + _CHECK_SLICE], validate=True)
     except (binascii.Error, ValueError):
         return False
     return True

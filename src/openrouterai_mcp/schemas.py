@@ -263,6 +263,23 @@ class ChatArgs(_Strict):
     )
     # Set once local files and data: URIs have been read and checked (content.resolve_content).
     _resolved: bool = PrivateAttr(default=False)
+    # Large strings resolve_content checked or built (base64, data: URIs): JSON-safe without a rescan.
+    _vouched: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def vouched_strings(self) -> list[str]:
+        return self._vouched
+
+    @property
+    def media_resolved(self) -> bool:
+        """Whether content.resolve_content read or checked parts of this call (it then carries media)."""
+        return self._resolved
+
+    def has_media(self) -> bool:
+        """Whether any content part or attachment needs resolving (text-only calls skip all of it)."""
+        if self._resolved:
+            return False
+        return self.attachments is not None or any(not isinstance(m.content, str) for m in self.messages)
 
 
 class Capabilities(_Strict):

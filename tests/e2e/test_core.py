@@ -47,7 +47,7 @@ async def test_tools_list_shows_the_four_tools_with_the_originals_schema_constra
     assert messages["type"] == "array"
     assert (messages["minItems"], messages["maxItems"]) == (1, 100)
     assert messages["items"]["properties"]["role"]["enum"] == ["system", "user", "assistant"]
-    assert messages["items"]["properties"]["content"]["type"] == "string"
+    assert messages["items"]["properties"]["content"]["oneOf"][0] == {"type": "string"}
     assert set(messages["items"]["required"]) == {"role", "content"}
     temperature = chat["properties"]["temperature"]
     assert (temperature["type"], temperature["minimum"], temperature["maximum"]) == ("number", 0, 2)
@@ -68,7 +68,7 @@ async def test_tools_list_shows_the_four_tools_with_the_originals_schema_constra
     search = tools["search_models"].input_schema["properties"]
     camel = {"query", "provider", "minContextLength", "maxContextLength", "maxPromptPrice", "maxCompletionPrice"}
     assert camel | {"capabilities", "limit"} <= search.keys()
-    assert set(search["capabilities"]["properties"]) == {"functions", "tools", "vision", "json_mode"}
+    assert {"functions", "tools", "vision", "json_mode"} <= set(search["capabilities"]["properties"])
     assert (search["limit"]["minimum"], search["limit"]["maximum"], search["limit"]["default"]) == (1, 50, 10)
 
     for name in ("get_model_info", "validate_model"):
@@ -420,13 +420,33 @@ async def test_search_models_shows_per_1k_prices_derived_capabilities_and_variab
     assert summary["name"] == "Anthropic: Claude 3.5 Sonnet"
     assert summary["context_length"] == 200_000
     assert summary["pricing"] == {"prompt": "$0.003/1K tokens", "completion": "$0.015/1K tokens"}
-    assert summary["capabilities"] == {"functions": True, "tools": True, "vision": True, "json_mode": True}
+    assert summary["capabilities"] == {
+        "functions": True,
+        "tools": True,
+        "vision": True,
+        "json_mode": True,
+        "audio_input": False,
+        "file_input": True,
+        "video_input": False,
+        "image_output": False,
+        "reasoning": False,
+    }
     assert summary["description"].startswith("Claude 3.5 Sonnet")
     (auto,) = router["data"]  # found through its description
     assert auto["id"] == "openrouter/auto"
     assert auto["pricing"] == {"prompt": "variable", "completion": "variable"}
     (free,) = llama["data"]
-    assert free["capabilities"] == {"functions": False, "tools": False, "vision": False, "json_mode": False}
+    assert free["capabilities"] == {
+        "functions": False,
+        "tools": False,
+        "vision": False,
+        "json_mode": False,
+        "audio_input": False,
+        "file_input": False,
+        "video_input": False,
+        "image_output": False,
+        "reasoning": False,
+    }
     assert free["pricing"]["prompt"] == "$0/1K tokens"
 
 

@@ -452,7 +452,7 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "chat_completion",
         {"messages": [{"role": "user", "content": 42}]},
-        "messages[0].content: Input should be a valid string",
+        "messages[0].content: expected a string or an array of content parts",
     ),
     ("chat_completion", {"messages": USER, "temperature": "hot"}, "temperature: Input should be a valid number"),
     ("chat_completion", {"messages": USER, "max_tokens": "ten"}, "max_tokens: Input should be a valid integer"),
