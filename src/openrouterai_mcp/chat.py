@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 
@@ -22,6 +22,7 @@ from .settings import Settings
 from .sse import sse_events
 
 FALLBACK_MODEL = "openrouter/auto"
+ArgsT = TypeVar("ArgsT", bound=ChatArgs)
 CHARS_PER_TOKEN = 4
 # Trimming counts each non-text part (image, file, audio, video) as this many tokens, whatever its size;
 # the length of a data: URI never counts as text.
@@ -166,7 +167,7 @@ class ChatService:
                 "MCP client config. The model catalog tools work without it."
             )
 
-    async def prepare(self, args: ChatArgs) -> ChatArgs:
+    async def prepare(self, args: ArgsT) -> ArgsT:
         """Arguments ready for `wire_body`: files read, data: URIs checked, attachments added (idempotent).
 
         Text-only arguments come back at once, without importing the content machinery."""

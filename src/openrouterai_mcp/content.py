@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
@@ -47,7 +48,10 @@ _KIND_NAMES = {"image": "an image", "audio": "audio", "video": "a video", "docum
 _PART_FOR_KIND = {"image": "image_url", "audio": "input_audio", "video": "video_url", "document": "file"}
 
 
-async def resolve_content(args: ChatArgs, settings: Settings) -> ChatArgs:
+ArgsT = TypeVar("ArgsT", bound=ChatArgs)
+
+
+async def resolve_content(args: ArgsT, settings: Settings) -> ArgsT:
     """The arguments with every part's data checked or read, and attachments added; idempotent."""
     if not args.has_media():
         return args

@@ -389,3 +389,22 @@ def test_the_request_schema_used_here_rejects_malformed_parts() -> None:
         {"type": "video", "video_url": {"url": "x"}},
     ):
         assert chat_body_problems({"messages": ask(bad)}) != [], bad
+
+
+async def test_compare_models_sends_the_attachments_to_every_model(
+    server: ServerProcess, mm_env: dict[str, str], upstream: FakeUpstream, root: Path
+) -> None:
+    arguments = {
+        "models": ["openai/gpt-4o-mini", "google/gemini-2.5-flash"],
+        "messages": [{"role": "user", "content": "What is this?"}],
+        "attachments": [str(root / "shot.png")],
+    }
+    async with server.connect(mm_env) as client:
+        ok(await client.call_tool("compare_models", arguments))
+    calls = upstream.calls(CHAT)
+    assert sorted(call.body["model"] for call in calls) == ["google/gemini-2.5-flash", "openai/gpt-4o-mini"]
+    for call in calls:
+        assert call.body["messages"][0]["content"] == [
+            {"type": "text", "text": "What is this?"},
+            {"type": "image_url", "image_url": {"url": data_uri("image/png", PNG)}},
+        ]

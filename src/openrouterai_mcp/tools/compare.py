@@ -16,6 +16,8 @@ from .base import AppState, progress_token, run_tool
 
 async def _compare(ctx: Context[AppState], state: AppState, args: CompareArgs) -> Any:
     state.chat.require_key()
+    # Files and data: URIs are read and checked once, not once per model (the copies share them).
+    args = await state.chat.prepare(args)
     if progress_token(ctx) is None:
         return await compare(args, state.chat.complete)
 
