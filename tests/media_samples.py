@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import struct
+import threading
 import zlib
+from collections.abc import Iterator
+from pathlib import Path
 
 
 def png(width: int = 1, height: int = 1, *, padding: int = 0) -> bytes:
@@ -48,3 +53,22 @@ def b64(data: bytes) -> str:
 
 def data_uri(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{b64(data)}"
+
+
+@contextlib.contextmanager
+def fifo_watchdog(path: Path, after: float = 5.0) -> Iterator[threading.Event]:
+    """If a reader is still blocked opening the FIFO `after` seconds on, open it for writing (which frees
+    the reader, so a regression fails the test instead of hanging it) and set the returned event."""
+    fired = threading.Event()
+
+    def unblock() -> None:
+        fired.set()
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+    timer = threading.Timer(after, unblock)
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()

@@ -21,22 +21,21 @@ from . import media
 from .errors import ValidationFailure
 from .files import FileRefused, FileTooLarge, LocalFile, local_path, read_inside
 from .media import MIB, Kind, Media
-from .schemas import (
+from .parts import (
     MAX_PARTS,
     SOURCE_HINT,
     AudioPart,
-    ChatArgs,
     ContentPart,
     FileData,
     FilePart,
     ImagePart,
     ImageUrl,
     InputAudio,
-    Message,
     TextPart,
     VideoPart,
     VideoUrl,
 )
+from .schemas import ChatArgs, Message
 from .settings import Settings
 
 # Checking base64 of small payloads inline is cheaper than a thread hop.

@@ -17,7 +17,7 @@ from tests.catalog_data import TOOLS_PARAMS, _model, catalog
 from tests.conftest import TEST_KEY, ServerProcess
 from tests.e2e.chat_request_schema import chat_body_problems
 from tests.fake_upstream import CHAT, MESSAGES, FakeUpstream, Reply, anthropic_message, completion
-from tests.media_samples import MP3, MP4, PDF, WAV, WEBM, b64, data_uri, png
+from tests.media_samples import MP3, MP4, PDF, WAV, WEBM, b64, data_uri, fifo_watchdog, png
 from tests.results import failed, ok
 
 PNG = png(2, 2)
@@ -156,15 +156,17 @@ async def test_every_sandbox_escape_is_refused_without_any_upstream_request(
         str(root / "huge.png"): "over the 1 MB per-file limit (OPENROUTER_MAX_FILE_MB)",
         "shot.png": "expected an http(s) URL, a data: URI, a file:// URL or an absolute path",
     }
-    async with server.connect(mm_env | {"OPENROUTER_MAX_FILE_MB": "1"}) as client:
-        for source, problem in attacks.items():
-            arguments = {"messages": ask({"type": "image_url", "image_url": {"url": source}})}
-            text = failed(await client.call_tool("chat_completion", arguments))
-            assert text.startswith("Error: Validation Error - messages[0].content[1].image_url.url: "), text
-            assert problem in text, (source, text)
-        # The server is still healthy and the allowed file still works.
-        arguments = {"messages": ask({"type": "image_url", "image_url": {"url": str(root / "shot.png")}})}
-        ok(await client.call_tool("chat_completion", arguments))
+    with fifo_watchdog(root / "pipe.png") as hung:
+        async with server.connect(mm_env | {"OPENROUTER_MAX_FILE_MB": "1"}) as client:
+            for source, problem in attacks.items():
+                arguments = {"messages": ask({"type": "image_url", "image_url": {"url": source}})}
+                text = failed(await client.call_tool("chat_completion", arguments))
+                assert text.startswith("Error: Validation Error - messages[0].content[1].image_url.url: "), text
+                assert problem in text, (source, text)
+            # The server is still healthy and the allowed file still works.
+            arguments = {"messages": ask({"type": "image_url", "image_url": {"url": str(root / "shot.png")}})}
+            ok(await client.call_tool("chat_completion", arguments))
+    assert not hung.is_set(), "opening the FIFO blocked until the watchdog wrote to it"
     assert len(upstream.calls(CHAT)) == 1
 
 

@@ -10,7 +10,7 @@ import anyio
 import pytest
 import respx
 from mm_helpers import image, refusal, sent_body, user
-from tests.media_samples import data_uri, png
+from tests.media_samples import data_uri, fifo_watchdog, png
 from unit_payloads import chat_completion
 
 from openrouterai_mcp import files
@@ -117,7 +117,9 @@ async def test_a_directory_is_refused(mcp_client: Any, chat_route: respx.Route, 
 
 async def test_a_fifo_is_refused_without_hanging(mcp_client: Any, chat_route: respx.Route, root: Path) -> None:
     os.mkfifo(root / "pipe.png")
-    problem = await refused(mcp_client, chat_route, str(root / "pipe.png"), file_roots=[str(root)])
+    with fifo_watchdog(root / "pipe.png") as hung:
+        problem = await refused(mcp_client, chat_route, str(root / "pipe.png"), file_roots=[str(root)])
+    assert not hung.is_set(), "opening the FIFO blocked until the watchdog wrote to it"
     assert problem.endswith("pipe.png is a FIFO (named pipe), not a regular file")
 
 

@@ -43,5 +43,7 @@ async def chat_completion(ctx: Context[AppState]) -> CallToolResult:
 
     Use it to ask another model: a cheaper or faster one for simple sub-tasks, a stronger one for hard
     ones, a vision or long-context one when needed. Model ids look like `anthropic/claude-3.5-sonnet`;
-    find them with search_models."""
+    find them with search_models. To show the model images, PDFs, audio or video, list local paths
+    (inside OPENROUTER_FILE_ROOTS), URLs or data: URIs in `attachments`; image models answer with
+    images when `modalities` is ["image", "text"]."""
     return await run_tool(ctx, "chat_completion", ChatArgs, lambda state, args: _chat(ctx, state, args))
