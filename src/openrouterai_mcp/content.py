@@ -41,6 +41,8 @@ from .settings import Settings
 # Checking base64 of small payloads inline is cheaper than a thread hop.
 _INLINE_CHECK_CHARS = 256 * 1024
 ANTHROPIC_IMAGE_LIMIT = 5 * MIB
+# A path quoted in an error is cut to this length.
+_SHOWN_CHARS = 200
 ANTHROPIC_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 ANTHROPIC_DOCUMENT_TYPES = frozenset({"application/pdf", "text/plain"})
 _KIND_NAMES = {"image": "an image", "audio": "audio", "video": "a video", "document": "a document"}
@@ -237,7 +239,8 @@ class _Resolver:
         if path is None:
             hint = "base64 data, a data:audio/... URI, a file:// URL or an absolute path" if expect == "audio" else ""
             raise ValidationFailure(f"{place}: expected {hint or SOURCE_HINT}")
-        return await self._file(source, path, place, expect, raw_base64)
+        shown = source if len(source) <= _SHOWN_CHARS else source[:_SHOWN_CHARS] + "…"
+        return await self._file(shown, path, place, expect, raw_base64)
 
     async def _data_uri(self, source: str, place: str, expect: Kind | None, raw_base64: bool) -> _Loaded:
         try:
@@ -245,8 +248,11 @@ class _Resolver:
         except ValueError as exc:
             raise ValidationFailure(f"{place}: {exc}") from None
         kind = media.kind_of_mime(uri.mime)
-        if expect is not None and expect != "document" and kind != expect:
-            raise ValidationFailure(f"{place}: the data: URI is {uri.mime}, not {_KIND_NAMES[expect]}")
+        if expect is not None and kind != expect:
+            raise ValidationFailure(
+                f"{place}: the data: URI is {uri.mime}, not {_KIND_NAMES[expect]}"
+                + (f" (send it in a part of type {_PART_FOR_KIND[kind]})" if expect == "document" else "")
+            )
         self._take(uri.decoded_size, place)
         await self._check_base64(uri.payload, place)
         sniffed = media.sniff(media.decode_head(uri.payload))

@@ -96,6 +96,19 @@ async def test_a_local_jpeg_is_typed_by_content(mcp_client: Any, chat_route: res
     assert sent_parts(chat_route)[1] == image(data_uri("image/jpeg", JPEG))
 
 
+async def test_a_document_data_uri_of_any_non_media_type_is_passed_on(mcp_client: Any, chat_route: respx.Route) -> None:
+    part = file_part(data_uri("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"))
+    answer(await chat(mcp_client, None, messages=[user(part)]))
+    assert sent_parts(chat_route)[1] == part
+
+
+async def test_a_long_path_is_cut_short_in_the_error(mcp_client: Any, chat_route: respx.Route, root: Path) -> None:
+    problem = refusal(await chat(mcp_client, root, messages=[user(image("/" + "a" * 5000 + ".png"))]))
+    assert "/" + "a" * 199 + "…" in problem
+    assert len(problem) < 500
+    assert chat_route.call_count == 0
+
+
 async def test_a_file_url_and_data_uri_are_passed_on(mcp_client: Any, chat_route: respx.Route) -> None:
     by_url = file_part("https://example.com/paper.pdf", filename="paper.pdf")
     by_data = file_part(data_uri("application/pdf", PDF), filename="inline.pdf")
@@ -175,6 +188,7 @@ async def test_modalities_and_image_config_are_passed_on(mcp_client: Any, chat_r
         (image(data_uri("application/pdf", PDF)), "the data: URI is application/pdf, not an image"),
         (video(data_uri("image/png", PNG)), "the data: URI is image/png, not a video"),
         (image(data_uri("image/png", PDF)), "the data: URI says image/png but its content is application/pdf"),
+        (file_part(data_uri("image/png", PNG)), "image/png, not a document (send it in a part of type image_url)"),
         (file_part("C:relative.pdf"), "messages[0].content[1].file.file_data: expected"),
         (image("file://evil.example.com/etc/passwd"), "a file:// URL must name a local file"),
     ],
