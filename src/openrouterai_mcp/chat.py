@@ -140,11 +140,12 @@ def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim
             "top_k",
             "repetition_penalty",
             "modalities",
-            "image_config",
         },
     )
     body.update(passed)
     if settings.is_openrouter:
+        if args.image_config is not None:
+            body["image_config"] = args.image_config  # OpenRouter's own field; OpenAI would refuse it
         provider = provider_object(settings, args.provider.model_dump(exclude_none=True) if args.provider else None)
         if provider is not None:
             body["provider"] = provider

@@ -380,3 +380,18 @@ def test_trimming_counts_a_non_text_part_as_a_fixed_number_of_tokens() -> None:
     assert trim is not None
     assert (trim.removed_messages, trim.estimated_tokens) == (1, NON_TEXT_PART_TOKENS + 10)
     assert kept == [args.messages[1]]
+
+
+def test_image_config_goes_to_openrouter_only_and_modalities_everywhere() -> None:
+    from unit_helpers import make_settings
+
+    from openrouterai_mcp.chat import build_body
+
+    call = ChatArgs.model_validate(
+        {"messages": [{"role": "user", "content": "Draw"}], "modalities": ["image", "text"], "image_config": {"n": 1}}
+    )
+    to_openrouter, _ = build_body(call, make_settings())
+    to_openai, _ = build_body(call, make_settings(base_url=None, api_endpoint="https://api.openai.test/v1"))
+    assert (to_openrouter["modalities"], to_openrouter["image_config"]) == (["image", "text"], {"n": 1})
+    assert to_openai["modalities"] == ["image", "text"]
+    assert "image_config" not in to_openai
