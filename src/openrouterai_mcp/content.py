@@ -11,6 +11,7 @@ and nothing is sent. Blocking work (reading, base64) runs in worker threads.
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
@@ -344,8 +345,8 @@ def _read_and_type(given: str, path: str, roots: list[str] | None, limit: int, t
     return local
 
 
-# Base64 is encoded (and checked) in slices: each C call is short, so the event loop thread
-# gets the GIL back between slices instead of waiting for a whole file.
+# Base64 is encoded (and checked) in slices, with the GIL handed over between them: each C call is
+# short, so the event loop thread keeps serving other calls instead of waiting for a whole file.
 _ENCODE_SLICE = 3 * 256 * 1024
 
 
@@ -362,6 +363,7 @@ def _encode(mime: str, local: LocalFile, raw_base64: bool) -> str:
         encoded = base64.b64encode(view[start : start + _ENCODE_SLICE])
         buffer[position : position + len(encoded)] = encoded
         position += len(encoded)
+        time.sleep(0)  # hand the GIL to the event loop between slices
     view.release()
     del data
     return buffer.decode("ascii")

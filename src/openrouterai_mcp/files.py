@@ -107,6 +107,21 @@ def _descriptor_path(fd: int) -> str | None:
         return None
 
 
+def _read_sized(fd: int, size: int) -> bytearray:
+    """Read up to `size` bytes into one buffer allocated up front (no reallocation while reading)."""
+    data = bytearray(size)
+    got = 0
+    with os.fdopen(fd, "rb", buffering=0, closefd=False) as handle, memoryview(data) as view:
+        while got < size:
+            count = handle.readinto(view[got : got + _CHUNK])
+            if not count:
+                break
+            got += count
+    if got < size:  # the file shrank since fstat
+        del data[got:]
+    return data
+
+
 def read_inside(given: str, path: str, roots: Sequence[str] | None, limit: int) -> LocalFile:
     """Read a whole file under the sandbox rules (module docstring). Blocking: run it in a thread."""
     if not roots:
@@ -129,7 +144,8 @@ def read_inside(given: str, path: str, roots: Sequence[str] | None, limit: int) 
             raise FileRefused(f"{given} is {_type_name(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise FileTooLarge(info.st_size, limit)
-        data = bytearray()
+        data = _read_sized(fd, info.st_size)
+        # Whatever the file grew by since fstat: read on, and stop one byte past the limit.
         while True:
             chunk = os.read(fd, min(_CHUNK, limit + 1 - len(data)))
             if not chunk:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Collection
 from typing import Any
 
@@ -48,6 +49,8 @@ def _json_safe(text: str) -> bool:
     if not text.isascii():
         return False
     for start in range(0, len(text), SLICE):
+        if start:
+            time.sleep(0)  # hand the GIL to the event loop between slices
         piece = text[start : start + SLICE].encode("ascii")
         if len(piece.translate(None, _ESCAPED)) != len(piece):
             return False
