@@ -72,7 +72,11 @@ def content_block(part: Mapping[str, Any]) -> dict[str, Any]:
         file = part["file"]
         source = _source(file["file_data"])
         if source.get("media_type") == "text/plain":
-            source = {"type": "text", "media_type": "text/plain", "data": base64.b64decode(source["data"]).decode(errors="replace")}
+            source = {
+                "type": "text",
+                "media_type": "text/plain",
+                "data": base64.b64decode(source["data"]).decode(errors="replace"),
+            }
         block: dict[str, Any] = {"type": "document", "source": source}
         if file.get("filename"):
             block["title"] = file["filename"]
