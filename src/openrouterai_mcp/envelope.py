@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcp.types import CallToolResult, ImageContent, TextContent
+from mcp.types import CallToolResult, ContentBlock, ImageContent, TextContent
 from pydantic import ValidationError
 
 from .errors import ServerError, ValidationFailure
@@ -47,7 +47,7 @@ def success(payload: Any, *, secret: str | None = None) -> CallToolResult:
     if structured is not None and text is not serialised:
         # Rare: the key was echoed somewhere in the payload. Keep both views identical and redacted.
         structured = json.loads(text)
-    content: list[TextContent | ImageContent] = [TextContent(type="text", text=text)]
+    content: list[ContentBlock] = [TextContent(type="text", text=text)]
     if isinstance(payload, ChatResult) and payload.images:
         content += [ImageContent(type="image", data=image.data, mime_type=image.mime_type) for image in payload.images]
     return CallToolResult(content=content, structured_content=structured, is_error=False)

@@ -222,8 +222,7 @@ class Settings(BaseSettings):
     # Multimodal: local files (the sandbox), size limits, generated images
     file_roots: PathList = _env(
         "OPENROUTER_FILE_ROOTS",
-        description=f"absolute directories (separated by {os.pathsep!r}) whose files chat calls may read; "
-        "unset: none",
+        description=f"absolute directories (separated by {os.pathsep!r}) whose files chat calls may read; unset: none",
     )
     max_file_mb: float = Field(
         default=20.0,
