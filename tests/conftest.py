@@ -18,6 +18,15 @@ from tests.catalog_data import catalog
 from tests.fake_upstream import FakeUpstream
 
 TEST_KEY = "sk-or-v1-TESTKEY-0123456789abcdef"
+# Passed from the test run's own environment to every server it starts, so the whole end-to-end suite
+# can run on either event loop (`OPENROUTER_UVLOOP=off uv run pytest tests/e2e`, as .ci/run does).
+PASSED_THROUGH = ("PATH", "OPENROUTER_UVLOOP")
+
+
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a server process a test starts: `env` over the passed-through variables."""
+    inherited = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    return {"PATH": "", **inherited, **env}
 
 
 def server_command() -> list[str]:
@@ -50,7 +59,7 @@ class ServerProcess:
         params = StdioServerParameters(
             command=command[0],
             args=command[1:],
-            env={"PATH": os.environ.get("PATH", ""), **env},
+            env=process_env(env),
             cwd=str(self.workdir),
         )
         with self.stderr_path.open("a", encoding="utf-8") as errlog:

@@ -88,7 +88,7 @@ def serve() -> None:
     """Read the settings, serve MCP over stdio until stdin closes or a signal arrives."""
     import logging
 
-    from .lifecycle import exit_now, exit_on_signals
+    from .lifecycle import exit_now, exit_on_signals, run
     from .logs import configure
     from .server import create_server
     from .settings import ConfigError, Settings, load_settings
@@ -106,5 +106,5 @@ def serve() -> None:
     server = create_server(settings, config_error=config_error)
     exit_on_signals()
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        run(server.run_stdio_async, use_uvloop=settings.uvloop)
     exit_now(0)

@@ -247,6 +247,13 @@ class Settings(BaseSettings):
         description="generated images larger than this (MB) are saved to a file instead of returned inline",
     )
 
+    # Performance
+    uvloop: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("OPENROUTER_UVLOOP"),
+        description="Run on uvloop where it is installed (Linux, macOS); off to use stock asyncio",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _unfilled_bundle_fields_are_unset(cls, data: Any) -> Any:
@@ -478,6 +485,7 @@ _ALLOWED_HINTS: dict[str, str] = {
     "max_file_mb": "a number of megabytes greater than 0",
     "max_request_mb": "a number of megabytes greater than 0",
     "max_inline_image_mb": "a number of megabytes (0 or more)",
+    "uvloop": "on or off (true/false, 1/0, yes/no)",
 }
 
 

@@ -7,7 +7,6 @@ and talks to it with the SDK's client, the way Claude Desktop does.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.conftest import TEST_KEY, ServerProcess
+from tests.conftest import TEST_KEY, ServerProcess, process_env
 from tests.fake_upstream import CHAT, MODELS, FakeUpstream, Reply, completion
 from tests.results import failed, ok, text_of
 
@@ -596,7 +595,7 @@ async def test_python_dash_m_openrouterai_mcp_serves_the_same_tools(
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "openrouterai_mcp"],
-        env={"PATH": os.environ.get("PATH", ""), **env},
+        env=process_env(env),
         cwd=str(tmp_path),
     )
     with (tmp_path / "stderr.log").open("w", encoding="utf-8") as errlog:

@@ -9,7 +9,6 @@ with the REQUEST_TIMEOUT / OPENROUTER_* knobs; the tests only poll, never sleep.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import socket
@@ -27,7 +26,7 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from tests.catalog_data import catalog
-from tests.conftest import TEST_KEY, ServerProcess, server_command
+from tests.conftest import TEST_KEY, ServerProcess, process_env, server_command
 from tests.fake_upstream import CHAT, KEY, MODELS, FakeUpstream, Reply, completion, sse_chunks
 from tests.results import failed as error_of
 from tests.results import text_of
@@ -548,7 +547,7 @@ class RawServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={"PATH": os.environ.get("PATH", ""), **env},
+            env=process_env(env),
             cwd=cwd,
         )
         self.lines: list[bytes] = []
