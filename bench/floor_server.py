@@ -5,7 +5,7 @@ returns its JSON text; `search_models` fetches the catalog once and filters it w
 scan on every call. No validation beyond the SDK's, no retries, no rate limiting, no caching layer.
 
 Run by bench/run.py as `.venv/bin/python bench/floor_server.py`, with the same environment as the
-project (OPENROUTER_API_KEY, OPENROUTER_BASE_URL).
+project (OPENROUTER_API_KEY, OPENROUTER_BASE_URL), and BENCH_FLOOR_UVLOOP=1 to run it on uvloop.
 """
 
 from __future__ import annotations
@@ -142,4 +142,9 @@ async def search_models(
 
 
 if __name__ == "__main__":
-    mcp.run()
+    # BENCH_FLOOR_UVLOOP=1: the same floor on uvloop, through anyio's backend option (what `mcp.run()` does
+    # otherwise is `anyio.run(mcp.run_stdio_async)` on stock asyncio).
+    if os.environ.get("BENCH_FLOOR_UVLOOP") == "1":
+        anyio.run(mcp.run_stdio_async, backend_options={"use_uvloop": True})
+    else:
+        mcp.run()

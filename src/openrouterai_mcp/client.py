@@ -20,19 +20,10 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_exponential,
-    wait_random,
-)
 
 from . import __version__
 from .errors import (
@@ -48,7 +39,11 @@ from .jsonshape import as_dict
 from .ratelimit import RateLimiter, parse_retry_after
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from tenacity import AsyncRetrying, RetryCallState
+
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _MAX_MESSAGE_CHARS = 600
@@ -199,9 +194,6 @@ class UpstreamClient:
         self._base_url = httpx.URL(settings.resolved_base_url + "/")
         self._client: httpx.AsyncClient | None = None
         self._key_hint = key_hint(settings)
-        # 0.5 s doubling up to 8 s, plus up to 0.5 s of jitter. (wait_exponential_jitter's `initial`
-        # is deprecated in tenacity 9 and its replacement `multiplier` does not exist in 8.x.)
-        self._backoff = wait_exponential(multiplier=0.5, max=8.0) + wait_random(0, 0.5)
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -226,24 +218,52 @@ class UpstreamClient:
     def url_for(self, path: str) -> str:
         return str(self._base_url.join(path))
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, UpstreamStatusError) and error.retry_after is not None:
-            return min(error.retry_after, self._settings.max_rate_limit_wait)
-        if isinstance(error, UpstreamStatusError) and error.status == 429:
-            # Other callers wait too; this one waits for whatever pause the limiter now holds.
-            return max(self._backoff(state), 1.0)
-        return self._backoff(state)
+    async def _with_retries(self, once: Callable[[], Awaitable[T]]) -> T:
+        """`once()`, retried as the module docstring says.
 
-    def _retrying(self) -> AsyncRetrying:
+        The first attempt runs bare: almost every call succeeds at once, so the retry machinery (about
+        0.1 ms a call, and tenacity's import at start-up) is built only after a retryable failure.
+        """
+        started = time.monotonic()
+        try:
+            return await once()
+        except UpstreamError as exc:
+            if not exc.retryable:
+                raise
+            failure = exc
+        # Tenacity takes over as if it had made the first attempt itself: it is shown that attempt's
+        # failure (no request is sent again for it), then waits, counts and stops exactly as before.
+        replay = [failure]
+        async for attempt in self._retrying(spent=time.monotonic() - started):
+            with attempt:
+                if replay:
+                    raise replay.pop()
+                return await once()
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _retrying(self, *, spent: float) -> AsyncRetrying:
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_before_delay
+
+        settings = self._settings
+        # The budget counts from the first attempt, which ran before tenacity started its clock.
+        budget = max(0.0, settings.retry_budget - spent)
         return AsyncRetrying(
-            stop=stop_after_attempt(self._settings.max_retries + 1) | stop_before_delay(self._settings.retry_budget),
+            stop=stop_after_attempt(settings.max_retries + 1) | stop_before_delay(budget),
             wait=self._wait,
             retry=retry_if_exception(lambda exc: getattr(exc, "retryable", False)),
             sleep=self._sleep,
             reraise=True,
             before_sleep=self._before_sleep,
         )
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, UpstreamStatusError) and error.retry_after is not None:
+            return min(error.retry_after, self._settings.max_rate_limit_wait)
+        if isinstance(error, UpstreamStatusError) and error.status == 429:
+            # Other callers wait too; this one waits for whatever pause the limiter now holds.
+            return max(_backoff(state), 1.0)
+        return _backoff(state)
 
     def _before_sleep(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -263,10 +283,7 @@ class UpstreamClient:
     ) -> tuple[Any, httpx.Headers]:
         """Send a request and return the parsed JSON body and the response headers."""
         may_resend = method == "GET" if idempotent is None else idempotent
-        async for attempt in self._retrying():
-            with attempt:
-                return await self._send_once(method, path, body, may_resend)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        return await self._with_retries(lambda: self._send_once(method, path, body, may_resend))
 
     async def _send_once(self, method: str, path: str, body: Any, may_resend: bool) -> tuple[Any, httpx.Headers]:
         await self.limiter.acquire()
@@ -283,11 +300,7 @@ class UpstreamClient:
     @asynccontextmanager
     async def stream(self, method: str, path: str, *, body: Any = None) -> AsyncGenerator[httpx.Response]:
         """Open a streaming response (retrying only before any answer has started)."""
-        response: httpx.Response | None = None
-        async for attempt in self._retrying():
-            with attempt:
-                response = await self._open_stream_once(method, path, body)
-        assert response is not None
+        response = await self._with_retries(lambda: self._open_stream_once(method, path, body))
         try:
             yield response
         finally:
@@ -320,6 +333,15 @@ class UpstreamClient:
                 yield line
         except httpx.HTTPError as exc:
             raise transport_error(exc, timeout=self._timeout, may_resend=False) from None
+
+
+def _backoff(state: RetryCallState) -> float:
+    """0.5 s doubling up to 8 s, plus up to 0.5 s of jitter (tenacity's exponential + random waits)."""
+    # (wait_exponential_jitter's `initial` is deprecated in tenacity 9 and its replacement `multiplier`
+    # does not exist in 8.x.)
+    from tenacity import wait_exponential, wait_random
+
+    return (wait_exponential(multiplier=0.5, max=8.0) + wait_random(0, 0.5))(state)
 
 
 def parse_json_body(response: httpx.Response) -> Any:

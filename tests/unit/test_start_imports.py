@@ -1,0 +1,62 @@
+"""Starting the stdio server imports only what it needs before the first call (a behavioural guard, not timed).
+
+Each check starts a fresh interpreter, imports the console script's module and the server factory and
+builds a server, as `openrouterai-mcp` does before it answers `initialize`, then reads `sys.modules`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_STARTED = """
+import json, sys
+import openrouterai_mcp.cli, openrouterai_mcp.server
+from openrouterai_mcp.server import create_server
+from openrouterai_mcp.settings import Settings
+create_server(Settings())
+print(json.dumps(sorted(sys.modules)))
+"""
+_SDK_ONLY = """
+import json, sys
+import mcp.server.mcpserver
+print(json.dumps(sorted(sys.modules)))
+"""
+# Imported on first use only: the store and its drivers, the team server, the retry machinery (needed
+# only after a failed attempt), the event loop (chosen when the server runs, not when it is imported).
+NOT_AT_START = ("sqlalchemy", "aiosqlite", "psycopg", "platformdirs", "tenacity", "uvloop")
+OUR_LAZY_MODULES = ("openrouterai_mcp.store", "openrouterai_mcp.http", "openrouterai_mcp.check")
+HTTP_STACK = ("uvicorn", "starlette", "sse_starlette")
+
+
+def _modules(code: str, cwd: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env={"PATH": ""}, check=True, timeout=60
+    )
+    return set(json.loads(done.stdout))
+
+
+def _loaded(modules: set[str], package: str) -> set[str]:
+    return {name for name in modules if name == package or name.startswith(package + ".")}
+
+
+@pytest.fixture(scope="module")
+def started_modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    return _modules(_STARTED, tmp_path_factory.mktemp("start"))
+
+
+@pytest.mark.parametrize("package", NOT_AT_START + OUR_LAZY_MODULES)
+def test_starting_the_stdio_server_does_not_import(started_modules: set[str], package: str) -> None:
+    assert _loaded(started_modules, package) == set()
+
+
+def test_starting_the_stdio_server_imports_no_more_of_the_http_stack_than_the_sdk_itself(
+    started_modules: set[str], tmp_path: Path
+) -> None:
+    sdk_modules = _modules(_SDK_ONLY, tmp_path)
+    for package in HTTP_STACK:
+        assert _loaded(started_modules, package) <= _loaded(sdk_modules, package), package
