@@ -54,7 +54,7 @@ __all__ = [
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Message(_Strict):
@@ -80,7 +80,7 @@ class MaxPrice(_Strict):
 class ProviderPreferences(BaseModel):
     """OpenRouter provider routing. Fields not listed here are passed on unchanged."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     quantizations: list[NonEmptyStr] | None = Field(
         default=None, description='Only providers serving these quantizations, e.g. ["fp16", "int8"].'
@@ -128,7 +128,7 @@ class JsonSchemaFormat(_Strict):
     strict: bool | None = None
     description: str | None = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class ResponseFormat(_Strict):
@@ -267,7 +267,7 @@ class NoArgs(_Strict):
 class CatalogModel(BaseModel):
     """One entry of a `/models` list: OpenRouter's rich shape, or a bare OpenAI/Anthropic one."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     id: str
     name: str | None = None

@@ -15,9 +15,9 @@ from . import __version__, providers
 from .catalog import Catalog
 from .chat import FALLBACK_MODEL, ChatService
 from .client import UpstreamClient
-from .schemas import tool_input_schema
 from .settings import Settings
 from .tools import TOOLS, AppState
+from .tools.published import committed_schemas, input_schema
 
 SERVER_NAME = "openrouterai"
 
@@ -35,6 +35,7 @@ def chat_description(settings: Settings, base: str) -> str:
 
 def _tools(settings: Settings) -> list[Tool]:
     tools: list[Tool] = []
+    schemas = committed_schemas()
     for name, spec in TOOLS.items():
         doc = " ".join(line.strip() for line in (spec.function.__doc__ or "").split("\n") if line.strip())
         description = chat_description(settings, doc) if name == "chat_completion" else doc
@@ -46,7 +47,7 @@ def _tools(settings: Settings) -> list[Tool]:
         )
         # The functions read their arguments from the request and validate them against this model,
         # so the published schema and the validation are one and the same.
-        tool.parameters = tool_input_schema(spec.arguments)
+        tool.parameters = input_schema(name, spec.arguments, schemas)
         # Published, not validated server-side: the envelope builds structuredContent from the same payload
         # as the text, and clients validate it against this schema.
         tool.fn_metadata.output_schema = dict(spec.output)
