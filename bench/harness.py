@@ -196,8 +196,10 @@ class Session:
         received, message = await asyncio.wait_for(future, REQUEST_TIMEOUT)
         return received - sent, message
 
-    async def initialize(self) -> tuple[float, float]:
-        """initialize, notifications/initialized, tools/list; seconds from spawn to each answer."""
+    async def initialize(self) -> tuple[float, float, float]:
+        """initialize, notifications/initialized, tools/list; seconds from spawn to each answer, and the
+        server's CPU seconds (user + system) by the tools/list answer: the start-up cost that machine load
+        does not inflate."""
         future = self.send_request(
             "initialize",
             {
@@ -211,10 +213,11 @@ class Session:
             raise BenchError(f"initialize failed: {init.get('error')}")
         self.notify("notifications/initialized")
         list_at, listed = await asyncio.wait_for(self.send_request("tools/list", {}), REQUEST_TIMEOUT)
+        cpu = self.cpu_seconds()
         tools = {tool["name"] for tool in listed.get("result", {}).get("tools", [])}
         if not {"chat_completion", "search_models"} <= tools:
             raise BenchError(f"tools/list lacks the benchmarked tools: {listed}")
-        return init_at - self.t_spawn, list_at - self.t_spawn
+        return init_at - self.t_spawn, list_at - self.t_spawn, cpu
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> tuple[float, bool]:
         """(round-trip seconds, ok) for one tools/call; an isError result or a JSON-RPC error is not ok."""

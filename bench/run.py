@@ -100,6 +100,7 @@ async def cold_start_rows(work: Workloads, servers: list[Target], config: Config
                 lambda ours, floor: ours <= 1.10 * floor,
             )
         )
+    rows.append(Row("cold start: server CPU by tools/list (load-proof)", "ms", column_values(results, "cpu", 1000)))
     return rows
 
 

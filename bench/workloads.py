@@ -75,7 +75,7 @@ class Workloads:
             raise
         return session
 
-    async def one_spawn(self, target: Target) -> tuple[float, float] | None:
+    async def one_spawn(self, target: Target) -> tuple[float, float, float] | None:
         """Spawn, initialize, list tools, close; seconds from spawn to each answer, or None on failure."""
         session = Session(target, self.env, self.cwd)
         await session.spawn()
@@ -90,7 +90,7 @@ class Workloads:
 
     async def cold_start(self, targets: list[Target]) -> list[Sample]:
         """`cold_spawns` spawns of each target, alternating target by target; medians per target."""
-        times: list[list[tuple[float, float]]] = [[] for _ in targets]
+        times: list[list[tuple[float, float, float]]] = [[] for _ in targets]
         errors = [0 for _ in targets]
         for _ in range(self.config.cold_spawns):
             for i, target in enumerate(targets):
@@ -106,6 +106,7 @@ class Workloads:
                 values = {
                     "init": statistics.median(t[0] for t in times[i]),
                     "list": statistics.median(t[1] for t in times[i]),
+                    "cpu": statistics.median(t[2] for t in times[i]),
                 }
             samples.append(Sample(values, errors[i]))
         return samples

@@ -92,6 +92,7 @@ def serve() -> None:
     from .logs import configure
     from .server import create_server
     from .settings import ConfigError, Settings, load_settings
+    from .stdio import serve_stdio
 
     config_error: str | None = None
     try:
@@ -106,5 +107,5 @@ def serve() -> None:
     server = create_server(settings, config_error=config_error)
     exit_on_signals()
     with contextlib.suppress(KeyboardInterrupt):
-        run(server.run_stdio_async, use_uvloop=settings.uvloop)
+        run(lambda: serve_stdio(server), use_uvloop=settings.uvloop)
     exit_now(0)
