@@ -508,3 +508,30 @@ async def test_stream_error_status_carries_the_upstream_message(
             pass
     assert chat_route.call_count == 1
     await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("chat/completions", f"{BASE_URL}/chat/completions"),
+        ("/v1/messages", f"{BASE_URL}/v1/messages"),
+        ("models?limit=1000", f"{BASE_URL}/models?limit=1000"),
+    ],
+)
+async def test_every_request_of_a_path_goes_where_httpx_merges_it_with_the_base_url(
+    router: respx.MockRouter, fake_time: FakeTime, path: str, expected: str
+) -> None:
+    seen: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"data": []})
+
+    router.route().mock(side_effect=record)
+    client = upstream(router, fake_time)
+    for _ in range(2):  # the second request reuses the merged URL
+        await client.request_json("GET", path)
+    async with client.stream("GET", path):
+        pass
+    assert seen == [expected] * 3
+    await client.aclose()
