@@ -3,7 +3,7 @@
 Run from the repository root:  uv run python bench/profile_chat.py  [--calls N] [--burst N] [--loop asyncio|uvloop]
 
 Starts the loopback upstream, then the project's server in a child process exactly as the console
-script runs it (settings, create_server, the chosen event loop, stdio), but inside a pyinstrument
+script runs it (settings, create_server, the chosen event loop, the stdio transport), but inside a pyinstrument
 sampling profiler that stops when stdin closes. The parent drives it over stdio like the benchmark
 does: `--calls` sequential chat_completion calls, then a burst of `--burst` concurrent ones. The
 profile (the server's frames only, the benchmark's client is in another process) goes to stdout, as a
@@ -32,13 +32,14 @@ from openrouterai_mcp.lifecycle import run
 from openrouterai_mcp.logs import configure
 from openrouterai_mcp.server import create_server
 from openrouterai_mcp.settings import load_settings
+from openrouterai_mcp.stdio import serve_stdio
 
 settings = load_settings()
 configure(settings.log_level, None)
 server = create_server(settings)
 profiler = Profiler(interval=0.0002, async_mode="disabled")
 profiler.start()
-run(server.run_stdio_async, use_uvloop=settings.uvloop)
+run(lambda: serve_stdio(server), use_uvloop=settings.uvloop)
 profiler.stop()
 with open(sys.argv[1], "w", encoding="utf-8") as out:
     out.write(profiler.output_text(unicode=True, color=False, show_all=False))
