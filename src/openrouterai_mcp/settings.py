@@ -251,7 +251,7 @@ class Settings(BaseSettings):
     uvloop: bool = Field(
         default=True,
         validation_alias=AliasChoices("OPENROUTER_UVLOOP"),
-        description="Run on uvloop where it is installed (Linux, macOS); off to use stock asyncio",
+        description="run on uvloop where it is installed (Linux, macOS); off: stock asyncio",
     )
 
     @model_validator(mode="before")
@@ -444,6 +444,7 @@ SETTING_GROUPS: dict[str, tuple[str, ...]] = {
         "output_dir",
         "max_inline_image_mb",
     ),
+    "Performance": ("uvloop",),
 }
 OTHER_GROUP = "Other settings"
 
