@@ -22,10 +22,13 @@ import stat
 import sys
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
+
+if TYPE_CHECKING:
+    from anyio import AsyncFile
 
 logger = logging.getLogger(__name__)
 # A JSON-RPC line may be large (the SDK reads lines without a limit): this only sizes the read buffer.
@@ -115,5 +118,8 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
         return
     logger.debug("stdio transport: event-loop pipes")
     lowlevel = server._lowlevel_server  # pyright: ignore[reportPrivateUsage]  # what run_stdio_async runs
-    async with loop_pipes() as (lines, out), stdio_server(stdin=lines, stdout=out) as (read, write):  # type: ignore[arg-type]
-        await lowlevel.run(read, write, lowlevel.create_initialization_options())
+    async with loop_pipes() as (lines, out):
+        # The SDK's transport only iterates stdin's lines and calls stdout's write and flush: duck-typed.
+        stdin, stdout = cast("AsyncFile[str]", lines), cast("AsyncFile[str]", out)
+        async with stdio_server(stdin=stdin, stdout=stdout) as (read, write):
+            await lowlevel.run(read, write, lowlevel.create_initialization_options())
