@@ -53,7 +53,7 @@ def request_body(openai_body: Mapping[str, Any], default_max_tokens: int | None)
 
 
 def _source(url: str) -> dict[str, Any]:
-    """A base64 source from a data: URI (checked by content.py), else a url source."""
+    """A base64 source from a data: URI (checked by sources.py), else a url source."""
     if url[:5].lower() != "data:":
         return {"type": "url", "url": url}
     header, _, payload = url.partition(",")
