@@ -5,9 +5,11 @@ defaults, provider defaults, trimming, retries, the limiter and whatever else gu
 apply to each model alike. Knows nothing of MCP: progress is an `on_answer` callback.
 
 The answers come back in the order the models were asked, each with its own result or its own
-error. The comparison fails as a whole only when every model failed: with that error itself when
-all failed alike before reaching the upstream (a missing key, a refused argument), else with
-`all N models failed: …`. A cancel cancels every model's task, which closes its upstream request.
+error. An answer's generated images appear in its entry as descriptors (as in a chat result); their
+image blocks follow the JSON text in the order of the results. The comparison fails as a whole only
+when every model failed: with that error itself when all failed alike before reaching the upstream
+(a missing key, a refused argument), else with `all N models failed: …`. A cancel cancels every
+model's task, which closes its upstream request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from .errors import ServerError, UpstreamError
+from .images import ChatResult, InlineImage
 from .jsonshape import as_dict, as_list
 from .schemas import ChatArgs, NonEmptyStr
 
@@ -83,6 +86,8 @@ def _answer(model: str, result: dict[str, Any], latency: float) -> dict[str, Any
         "usage": result.get("usage"),
         "latency_ms": round(latency * 1000),
     }
+    if message.get("images"):
+        entry["images"] = message["images"]
     if "trimmed" in result:
         entry["trimmed"] = result["trimmed"]
     return entry
@@ -116,6 +121,7 @@ async def compare(
     models = args.models
     results: list[dict[str, Any]] = [{} for _ in models]
     failures: list[ServerError | None] = [None for _ in models]
+    inline: list[list[InlineImage]] = [[] for _ in models]
 
     async def ask(position: int, model: str) -> None:
         started = clock()
@@ -126,6 +132,8 @@ async def compare(
             results[position] = {"model": model, "ok": False, "error": f"Error: {exc.category} - {exc.message}"}
         else:
             results[position] = _answer(model, result, clock() - started)
+            if isinstance(result, ChatResult):
+                inline[position] = result.images
         if on_answer is not None:
             await on_answer()
 
@@ -136,7 +144,7 @@ async def compare(
     failed = [exc for exc in failures if exc is not None]
     if len(failed) == len(models):
         raise _all_failed(models, failed)
-    return {
+    comparison: dict[str, Any] = {
         "object": "comparison",
         "created": int(time.time()),
         "results": results,
@@ -144,3 +152,5 @@ async def compare(
         "failed": len(failed),
         "total_cost": _total_cost(results),
     }
+    images = [image for answer_images in inline for image in answer_images]
+    return ChatResult(comparison, images) if images else comparison

@@ -308,6 +308,26 @@ async def test_generated_images_come_back_as_image_blocks_after_the_json_text(
     assert [(image.mime_type, image.data) for image in images] == [("image/png", b64(PNG))]
 
 
+async def test_compare_models_keeps_each_models_images_in_its_entry_and_returns_their_blocks_in_order(
+    server: ServerProcess, env: dict[str, str], upstream: FakeUpstream
+) -> None:
+    other = png(2, 2)
+    upstream.script_model("google/gemini-2.5-flash-image", Reply(json=drawn(PNG)))
+    upstream.script_model("openai/gpt-5-image", Reply(json=drawn(other, PNG)))
+    arguments = {k: v for k, v in DRAW.items() if k != "model"}
+    models = ["openai/gpt-5-image", "google/gemini-2.5-flash-image"]
+    async with server.connect(env) as client:
+        payload, images = blocks(await client.call_tool("compare_models", {"models": models, **arguments}))
+    first, second = payload["results"]
+    assert first["images"] == [
+        {"type": "image", "mime_type": "image/png", "bytes": len(other)},
+        {"type": "image", "mime_type": "image/png", "bytes": len(PNG)},
+    ]
+    assert second["images"] == [{"type": "image", "mime_type": "image/png", "bytes": len(PNG)}]
+    assert [image.data for image in images] == [b64(other), b64(PNG), b64(PNG)]
+    assert "base64" not in json.dumps(payload)
+
+
 async def test_generated_images_are_saved_to_the_output_dir_and_oversize_ones_only_saved(
     server: ServerProcess, env: dict[str, str], upstream: FakeUpstream, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from unit_helpers import FakeTime
 
 from openrouterai_mcp.compare import CompareArgs, compare
 from openrouterai_mcp.errors import RateLimited, ServerError, UpstreamError, UpstreamStatusError, ValidationFailure
+from openrouterai_mcp.images import ChatResult, InlineImage
 from openrouterai_mcp.progress import AnsweredProgress
 from openrouterai_mcp.schemas import ChatArgs, tool_input_schema
 
@@ -294,3 +295,47 @@ async def test_answered_progress_that_cannot_be_sent_never_fails_the_comparison(
     reporter = AnsweredProgress(send, total=2, interval=2.0, clock=fake_time.monotonic, sleep=fake_time.sleep)
     await reporter.answered()
     assert reporter.sent == 1
+
+
+# --- generated images -----------------------------------------------------------------------------------------
+
+
+def drawn(model: str, *images: InlineImage) -> ChatResult:
+    """What ChatService.complete returns for an answer with images: descriptors in the JSON, the bytes beside."""
+    payload = answer(model, "Here it is.")
+    payload["choices"][0]["message"]["images"] = [
+        {"type": "image", "mime_type": image.mime_type, "bytes": len(image.data)} for image in images
+    ]
+    return ChatResult(payload, list(images))
+
+
+async def test_each_models_generated_images_are_in_its_entry_and_their_blocks_follow_in_the_order_asked() -> None:
+    first, second, third = (
+        InlineImage("image/png", "AAAA"),
+        InlineImage("image/jpeg", "BBBB"),
+        InlineImage("image/png", "CC"),
+    )
+    chat = ScriptedChat(
+        {
+            "a/one": drawn("a/one", first, second),
+            "b/two": answer("b/two", "no pictures"),
+            "c/three": drawn("c/three", third),
+        }
+    )
+    result = await compare(args("c/three", "b/two", "a/one"), chat)
+    assert isinstance(result, ChatResult)
+    assert result.images == [third, first, second]
+    entries = {entry["model"]: entry for entry in result["results"]}
+    assert entries["a/one"]["images"] == [
+        {"type": "image", "mime_type": "image/png", "bytes": 4},
+        {"type": "image", "mime_type": "image/jpeg", "bytes": 4},
+    ]
+    assert "images" not in entries["b/two"]
+    assert entries["c/three"]["images"] == [{"type": "image", "mime_type": "image/png", "bytes": 2}]
+
+
+async def test_a_comparison_without_images_is_a_plain_result() -> None:
+    chat = ScriptedChat({"a/one": answer("a/one", "yes"), "b/two": answer("b/two", "no")})
+    result = await compare(args("a/one", "b/two"), chat)
+    assert not isinstance(result, ChatResult)
+    assert all("images" not in entry for entry in result["results"])
