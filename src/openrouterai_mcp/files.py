@@ -122,6 +122,15 @@ def _read_sized(fd: int, size: int) -> bytearray:
     return data
 
 
+def _outside(given: str, path: str, roots: Sequence[str]) -> str:
+    """Why a path is refused, with the roots it may use and what to do (the real path is not shown)."""
+    shown = f"{given} ({path})" if given.startswith("~") else given
+    return (
+        f"{shown} is outside the directories in OPENROUTER_FILE_ROOTS ({os.pathsep.join(roots)}; symbolic links "
+        "and '..' are resolved first): use a file inside one of them, or add its directory to OPENROUTER_FILE_ROOTS"
+    )
+
+
 def read_inside(given: str, path: str, roots: Sequence[str] | None, limit: int) -> LocalFile:
     """Read a whole file under the sandbox rules (module docstring). Blocking: run it in a thread."""
     if not roots:
@@ -133,12 +142,12 @@ def read_inside(given: str, path: str, roots: Sequence[str] | None, limit: int) 
         raise FileRefused(f"{given}: not an absolute path")
     real = os.path.realpath(path)
     if not inside(real, roots):
-        raise FileRefused(f"{given} is outside the directories in OPENROUTER_FILE_ROOTS")
+        raise FileRefused(_outside(given, path, roots))
     fd = _open(real, given)
     try:
         opened = _descriptor_path(fd)
         if opened is not None and not inside(opened, roots):
-            raise FileRefused(f"{given} is outside the directories in OPENROUTER_FILE_ROOTS")
+            raise FileRefused(_outside(given, path, roots))
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused(f"{given} is {_type_name(info.st_mode)}, not a regular file")

@@ -68,7 +68,34 @@ async def test_dot_dot_out_of_a_root_is_refused(
 ) -> None:
     source = f"{root}/../{outside.name}"
     problem = await refused(mcp_client, chat_route, source, file_roots=[str(root)])
-    assert problem.endswith(f"{source} is outside the directories in OPENROUTER_FILE_ROOTS")
+    assert f"{source} is outside the directories in OPENROUTER_FILE_ROOTS" in problem
+
+
+async def test_a_refusal_outside_the_roots_lists_the_roots_and_says_what_to_do(
+    mcp_client: Any, chat_route: respx.Route, root: Path, outside: Path
+) -> None:
+    other = root.parent / "other-root"
+    other.mkdir()
+    problem = await refused(mcp_client, chat_route, str(outside), file_roots=[str(root), str(other)])
+    assert problem.endswith(
+        f"{outside} is outside the directories in OPENROUTER_FILE_ROOTS ({root}{os.pathsep}{other}; symbolic links "
+        "and '..' are resolved first): use a file inside one of them, or add its directory to OPENROUTER_FILE_ROOTS"
+    )
+
+
+async def test_a_home_relative_path_outside_the_roots_is_shown_expanded(
+    mcp_client: Any, chat_route: respx.Route, root: Path
+) -> None:
+    problem = await refused(mcp_client, chat_route, "~/holiday.png", file_roots=[str(root)])
+    assert f"~/holiday.png ({Path.home() / 'holiday.png'}) is outside the directories" in problem
+
+
+async def test_a_refusal_through_a_symlink_does_not_reveal_where_the_link_points(
+    mcp_client: Any, chat_route: respx.Route, root: Path, outside: Path
+) -> None:
+    (root / "innocent.png").symlink_to(outside)
+    problem = await refused(mcp_client, chat_route, str(root / "innocent.png"), file_roots=[str(root)])
+    assert str(outside) not in problem
 
 
 async def test_a_dot_dot_file_url_is_refused(
