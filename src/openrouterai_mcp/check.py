@@ -238,6 +238,24 @@ async def _probe_key(report: Report, settings: Settings, client: UpstreamClient,
         report.fail("the key has no credit left: chat calls will be refused (402)")
 
 
+def _check_directories(report: Report, settings: Settings) -> None:
+    """The multimodal directories must exist as directories (the output one may be created on first use)."""
+    roots = settings.file_roots or []
+    missing = [root for root in roots if not os.path.isdir(root)]
+    for root in missing:
+        what = "is not a directory" if os.path.exists(root) else "does not exist"
+        report.fail(f"OPENROUTER_FILE_ROOTS: {root} {what}; no file there can be attached (fix or remove it)")
+    if roots and not missing:
+        count = len(roots)
+        report.ok(f"file roots: {count} director{'ies' if count > 1 else 'y'} whose files chat calls may attach")
+    out = settings.output_dir
+    if out is not None and os.path.exists(out):
+        if not os.path.isdir(out):
+            report.fail(f"OPENROUTER_OUTPUT_DIR: {out} is not a directory; generated images cannot be saved there")
+        elif not os.access(out, os.W_OK | os.X_OK):
+            report.fail(f"OPENROUTER_OUTPUT_DIR: {out} is not writable; generated images cannot be saved there")
+
+
 async def _probe(
     report: Report, settings: Settings, found: Mapping[str, Source], transport: httpx.AsyncBaseTransport | None
 ) -> None:
@@ -270,6 +288,7 @@ def run_check(out: TextIO, *, transport: httpx.AsyncBaseTransport | None = None)
         report.fail(f"configuration: {config_error}")
     else:
         report.ok("configuration is valid")
+        _check_directories(report, settings)
         anyio.run(_probe, report, settings, found, transport)
     report.line()
     if report.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -220,3 +221,53 @@ def test_check_shows_a_proxy_without_its_password(monkeypatch: pytest.MonkeyPatc
     _status, out = check(healthy)
     assert "HTTPS_PROXY http://user:***@proxy.example.test:8080 (environment)" in out
     assert "s3cret-pass" not in out
+
+
+def test_check_fails_on_a_file_root_that_does_not_exist_or_is_a_file_and_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, healthy: respx.MockRouter, tmp_path: Path
+) -> None:
+    good, missing, a_file = tmp_path / "shots", tmp_path / "nowhere", tmp_path / "notes.txt"
+    good.mkdir()
+    a_file.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", UPSTREAM)
+    monkeypatch.setenv("OPENROUTER_FILE_ROOTS", os.pathsep.join(map(str, (good, missing, a_file))))
+    status, out = check(healthy)
+    assert status == 1
+    assert f"FAIL OPENROUTER_FILE_ROOTS: {missing} does not exist; no file there can be attached" in out
+    assert f"FAIL OPENROUTER_FILE_ROOTS: {a_file} is not a directory" in out
+    assert "Verdict: 2 problems to fix" in out
+
+
+def test_check_confirms_file_roots_that_are_directories(
+    monkeypatch: pytest.MonkeyPatch, healthy: respx.MockRouter, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", UPSTREAM)
+    monkeypatch.setenv("OPENROUTER_FILE_ROOTS", str(tmp_path))
+    status, out = check(healthy)
+    assert status == 0, out
+    assert "ok file roots: 1 directory whose files chat calls may attach" in out
+
+
+def test_check_fails_on_an_output_dir_that_is_a_file(
+    monkeypatch: pytest.MonkeyPatch, healthy: respx.MockRouter, tmp_path: Path
+) -> None:
+    target = tmp_path / "image.png"
+    target.write_bytes(b"x")
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", UPSTREAM)
+    monkeypatch.setenv("OPENROUTER_OUTPUT_DIR", str(target))
+    status, out = check(healthy)
+    assert status == 1
+    assert f"FAIL OPENROUTER_OUTPUT_DIR: {target} is not a directory; generated images cannot be saved there" in out
+
+
+def test_check_accepts_an_output_dir_that_does_not_exist_yet(
+    monkeypatch: pytest.MonkeyPatch, healthy: respx.MockRouter, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", UPSTREAM)
+    monkeypatch.setenv("OPENROUTER_OUTPUT_DIR", str(tmp_path / "generated"))
+    status, out = check(healthy)
+    assert status == 0, out
