@@ -8,8 +8,10 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from ..catalog import applied_filters, model_info
+from ..catalog import CatalogIndex, IndexedModel, applied_filters, model_info
+from ..errors import ModelNotFound, ValidationFailure
 from ..schemas import ModelArgs, SearchArgs
+from ..suggest import similar_ids
 from .base import AppState, run_tool
 
 
@@ -39,8 +41,19 @@ async def search_models(ctx: Context[AppState]) -> CallToolResult:
     return await run_tool(ctx, "search_models", SearchArgs, _search)
 
 
+def _find(index: CatalogIndex, model_id: str) -> IndexedModel:
+    """The model, or `Model not found: <id>` with the ids the caller probably meant when some are close."""
+    try:
+        return index.find(model_id)
+    except ModelNotFound as exc:
+        hints = similar_ids(model_id, [row.id for row in index.rows])
+        if not hints:
+            raise
+        raise ValidationFailure(f"{exc.message}; did you mean {' or '.join(hints)}?") from None
+
+
 async def _info(state: AppState, args: ModelArgs) -> Any:
-    return model_info((await state.catalog.index()).find(args.model))
+    return model_info(_find(await state.catalog.index(), args.model))
 
 
 async def get_model_info(ctx: Context[AppState]) -> CallToolResult:
@@ -49,7 +62,7 @@ async def get_model_info(ctx: Context[AppState]) -> CallToolResult:
 
 
 async def _validate(state: AppState, args: ModelArgs) -> Any:
-    (await state.catalog.index()).find(args.model)
+    _find(await state.catalog.index(), args.model)
     return {"model": args.model, "valid": True}
 
 
