@@ -55,7 +55,10 @@ class CompareArgs(ChatArgs):
         # Only reached when the caller gave the field: a clear word rather than "Input should be None".
         if info.field_name == "model":
             raise ValueError("unknown argument; compare_models takes the models to ask in `models`")
-        raise ValueError("unknown argument")
+        raise ValueError(
+            "unknown argument; compare_models returns each model's whole answer (with a progressToken it "
+            "reports progress as each model answers)"
+        )
 
     @field_validator("models")
     @classmethod

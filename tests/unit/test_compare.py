@@ -253,7 +253,7 @@ def test_compare_arguments_are_chat_arguments_with_models_instead_of_model_model
         ({"models": [f"m/{n}" for n in range(9)]}, "models"),
         ({"models": ["a/one", "a/one"]}, "a/one is listed twice"),
         ({"models": ["a/one", "b/two"], "model": "a/one"}, "compare_models takes the models to ask in `models`"),
-        ({"models": ["a/one", "b/two"], "stream": True}, "stream"),
+        ({"models": ["a/one", "b/two"], "stream": True}, "returns each model's whole answer"),
         ({"models": ["a/one", "b/two"], "temperature": 3}, "temperature"),
         ({"messages": USER}, "models"),
     ],
