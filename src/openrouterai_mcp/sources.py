@@ -126,11 +126,13 @@ class SourceLoader:
     def _too_large(self, size: int, place: str) -> ValidationFailure:
         if size > self.file_limit:
             return ValidationFailure(
-                f"{place}: {_mb(size)} is over the {_mb(self.file_limit)} per-file limit (OPENROUTER_MAX_FILE_MB)"
+                f"{place}: {_over(size, self.file_limit)} is over the {_mb(self.file_limit)} per-file limit "
+                "(OPENROUTER_MAX_FILE_MB)"
             )
+        total = self.used + size
         return ValidationFailure(
-            f"{place}: with it the call's files come to {_mb(self.used + size)}, over the {_mb(self.request_limit)} "
-            "per-call limit (OPENROUTER_MAX_REQUEST_MB)"
+            f"{place}: with it the call's files come to {_over(total, self.request_limit)}, over the "
+            f"{_mb(self.request_limit)} per-call limit (OPENROUTER_MAX_REQUEST_MB)"
         )
 
     def take(self, size: int, place: str) -> None:
@@ -197,3 +199,8 @@ def _encode(mime: str, found: LocalFile, raw_base64: bool) -> str:
 
 def _mb(size: int) -> str:
     return f"{size / MIB:.1f} MB" if size % MIB else f"{size // MIB} MB"
+
+
+def _over(size: int, limit: int) -> str:
+    """A size over `limit`, in bytes when MB rounded to one decimal would not show it is over."""
+    return _mb(size) if round(size / MIB, 1) > limit / MIB else f"{size:,} bytes"

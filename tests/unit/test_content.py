@@ -252,6 +252,20 @@ async def test_a_file_over_the_per_file_limit_is_refused_naming_the_variable(
     assert chat_route.call_count == 0
 
 
+async def test_a_file_just_over_the_limit_shows_its_size_in_bytes_so_the_excess_is_visible(
+    mcp_client: Any, chat_route: respx.Route, root: Path
+) -> None:
+    just_over = png(padding=1024 * 1024)
+    (root / "edge.png").write_bytes(just_over)
+    async with mcp_client(file_roots=[str(root)], max_file_mb=1) as client:
+        result = await client.call_tool("chat_completion", {"messages": [user(image(str(root / "edge.png")))]})
+    assert refusal(result).startswith(
+        f"messages[0].content[1].image_url.url: {len(just_over):,} bytes is over the 1 MB per-file limit "
+        "(OPENROUTER_MAX_FILE_MB)"
+    )
+    assert chat_route.call_count == 0
+
+
 async def test_a_data_uri_over_the_per_file_limit_is_refused(mcp_client: Any, chat_route: respx.Route) -> None:
     big = image(data_uri("image/png", png(padding=2 * 1024 * 1024)))
     async with mcp_client(max_file_mb=1) as client:
