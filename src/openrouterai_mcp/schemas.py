@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, field_validator
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
@@ -212,6 +212,12 @@ class ChatArgs(_Strict):
         if self._resolved:
             return False
         return self.attachments is not None or any(not isinstance(m.content, str) for m in self.messages)
+
+    @field_validator("attachments", mode="before")
+    @classmethod
+    def _one_attachment(cls, value: Any) -> Any:
+        # "attachments": "/home/me/shot.png" is what an assistant writes for one file: take it as a list of one.
+        return [value] if isinstance(value, str) else value
 
 
 class Capabilities(_Strict):

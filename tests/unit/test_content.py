@@ -310,6 +310,14 @@ async def test_attachments_become_parts_of_the_kind_their_content_implies(
     ]
 
 
+async def test_a_single_attachment_given_as_a_string_is_taken_as_a_list_of_one(
+    mcp_client: Any, chat_route: respx.Route, root: Path
+) -> None:
+    messages = [{"role": "user", "content": "What is this?"}]
+    answer(await chat(mcp_client, root, messages=messages, attachments=str(root / "shot.png")))
+    assert sent_parts(chat_route) == [{"type": "text", "text": "What is this?"}, image(data_uri("image/png", PNG))]
+
+
 async def test_url_and_data_uri_attachments_are_typed_by_path_and_media_type(
     mcp_client: Any, chat_route: respx.Route
 ) -> None:
