@@ -64,6 +64,9 @@ class Message(_Strict):
     )
 
 
+PROVIDER_SORTS = ("price", "throughput", "latency")
+
+
 class ProviderSortBy(_Strict):
     by: Literal["price", "throughput", "latency"]
     partition: Literal["model", "none"] | None = None
@@ -104,6 +107,19 @@ class ProviderPreferences(BaseModel):
     max_price: MaxPrice | None = Field(default=None, description="Highest price to pay (USD per million tokens).")
     preferred_min_throughput: float | dict[str, float] | None = None
     preferred_max_latency: float | dict[str, float] | None = None
+
+    @field_validator("sort", mode="before")
+    @classmethod
+    def _sort_word(cls, value: Any) -> Any:
+        # Without this, a wrong word gets the union's error for each branch (literal and object) in turn.
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        if word not in PROVIDER_SORTS:
+            raise ValueError(
+                f'expected price, throughput or latency (or {{"by": …, "partition": "model" or "none"}}), not {value!r}'
+            )
+        return word
 
     def model_post_init(self, context: Any, /) -> None:
         extras = self.model_extra or {}
