@@ -16,6 +16,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from tests.catalog_data import catalog
 from tests.fake_upstream import FakeUpstream
+from tests.postgres import PostgresServer, postgres_server
 
 TEST_KEY = "sk-or-v1-TESTKEY-0123456789abcdef"
 # Passed from the test run's own environment to every server it starts, so the whole end-to-end suite
@@ -59,7 +60,8 @@ class ServerProcess:
         params = StdioServerParameters(
             command=command[0],
             args=command[1:],
-            env=process_env(env),
+            # The store lives in the test's directory unless the test says otherwise.
+            env=process_env({"OPENROUTER_DATA_DIR": str(self.workdir / "data"), **env}),
             cwd=str(self.workdir),
         )
         with self.stderr_path.open("a", encoding="utf-8") as errlog:
@@ -79,3 +81,10 @@ def server(tmp_path: Path) -> ServerProcess:
 def env(upstream: FakeUpstream) -> dict[str, str]:
     """The usual environment: a key and the fake upstream as the base URL."""
     return {"OPENROUTER_API_KEY": TEST_KEY, "OPENROUTER_BASE_URL": upstream.base_url}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server on loopback for the whole run (skipped without binaries, outside CI)."""
+    with postgres_server() as server:
+        yield server

@@ -320,6 +320,10 @@ class Catalog:
         self._lock = anyio.Lock()
         self._models_url = models_url
 
+    def cached(self) -> CatalogIndex | None:
+        """The list if it is cached, without fetching (the ledger's price estimates use it)."""
+        return self._cache.get("index")
+
     async def index(self) -> CatalogIndex:
         current = self._cache.get("index")
         if current is not None:

@@ -6,6 +6,7 @@ the MCP request decides when to send notifications.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -14,6 +15,7 @@ import anyio.to_thread
 
 from .client import UpstreamClient
 from .errors import ValidationFailure
+from .identity import LOCAL_CALLER, Caller
 from .images import ImageSaver, has_images
 from .jsonshape import as_dict
 from .providers import anthropic, openai
@@ -27,6 +29,15 @@ CHARS_PER_TOKEN = 4
 # Trimming counts each non-text part (image, file, audio, video) as this many tokens, whatever its size;
 # the length of a data: URI never counts as text.
 NON_TEXT_PART_TOKENS = 1000
+
+
+class CallLedger(Protocol):
+    """Budgets and the ledger around each upstream call (see accounting.Accountant)."""
+
+    async def admit(self, caller: Caller, body: dict[str, Any], conversation_id: str | None) -> Any: ...
+    async def settle(
+        self, ticket: Any, result: dict[str, Any] | None, error: BaseException | None, conversation: Any = None
+    ) -> bool: ...
 
 
 class ProgressSink(Protocol):
@@ -154,9 +165,10 @@ def build_body(args: ChatArgs, settings: Settings) -> tuple[dict[str, Any], Trim
 
 
 class ChatService:
-    def __init__(self, settings: Settings, client: UpstreamClient) -> None:
+    def __init__(self, settings: Settings, client: UpstreamClient, ledger: CallLedger | None = None) -> None:
         self._settings = settings
         self._client = client
+        self._ledger = ledger
         self._anthropic = settings.api_format == "anthropic"
         self._path = anthropic.api_path(settings.resolved_base_url, "messages") if self._anthropic else openai.CHAT_PATH
         self._images = ImageSaver(settings)
@@ -193,7 +205,19 @@ class ChatService:
             body.pop("stream", None)
         return body, trim
 
-    async def complete(self, args: ChatArgs, progress: ProgressSink | None = None) -> dict[str, Any]:
+    async def complete(
+        self,
+        args: ChatArgs,
+        progress: ProgressSink | None = None,
+        *,
+        caller: Caller = LOCAL_CALLER,
+        conversation_id: str | None = None,
+        turns: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> dict[str, Any]:
+        """One upstream call: budgets checked before it, a ledger row written after it.
+
+        With a ledger, the result carries `stored`: whether its ledger row was written, together with what
+        `turns(result)` gives to append to the conversation (one transaction: one write per call)."""
         self.require_key()
         args = await self.prepare(args)
         stream = bool(args.stream) or progress is not None
@@ -203,6 +227,18 @@ class ChatService:
             from .jsonbody import splice  # multimodal calls only
 
             sent = await anyio.to_thread.run_sync(splice, body, args.vouched_strings) or body
+        if self._ledger is None:
+            return await self._call(sent, trim, stream, progress)
+        ticket = await self._ledger.admit(caller, body, conversation_id)
+        try:
+            result = await self._call(sent, trim, stream, progress)
+        except BaseException as exc:
+            await self._ledger.settle(ticket, None, exc)
+            raise
+        result["stored"] = await self._ledger.settle(ticket, result, None, turns(result) if turns else None)
+        return result
+
+    async def _call(self, sent: Any, trim: Trim | None, stream: bool, progress: ProgressSink | None) -> dict[str, Any]:
         if stream:
             result = await self._streamed(sent, progress)
         else:

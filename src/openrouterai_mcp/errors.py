@@ -9,6 +9,7 @@
     |   +-- UpstreamUnreachable  -- connection refused, reset or closed before an answer
     |   +-- UpstreamProtocolError -- an answer that is not what the API promises (bad JSON, cut stream)
     +-- ModelNotFound            -- "Validation Error": the catalog has no such model
+    +-- BudgetExceeded           -- "Rate Limit": a spend budget is reached; nothing was sent
 
 Messages never contain the API key: they are built from statuses, upstream texts and URLs only.
 """
@@ -64,3 +65,7 @@ class UpstreamUnreachable(UpstreamError):
 
 class UpstreamProtocolError(UpstreamError):
     pass
+
+
+class BudgetExceeded(ServerError):
+    category = "Rate Limit"

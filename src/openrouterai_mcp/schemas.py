@@ -31,6 +31,7 @@ from .parts import (
 )
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=512)]
+ConversationId = Annotated[str, Field(min_length=1, max_length=64)]
 ProviderName = Annotated[str, Field(min_length=1, max_length=256)]
 MAX_EXTRA_DEPTH = 4
 
@@ -196,6 +197,11 @@ class ChatArgs(_Strict):
     seed: int | None = None
     top_k: int | None = Field(default=None, ge=0)
     repetition_penalty: float | None = Field(default=None, gt=0, le=2)
+    conversation_id: ConversationId | None = Field(
+        default=None,
+        description="Continue this stored conversation (from an earlier result): its messages are sent first, "
+        "then these. Any model may continue any conversation.",
+    )
     attachments: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, max_length=16)] | None = (
         Field(
             default=None,
@@ -281,6 +287,36 @@ class ModelArgs(_Strict):
 
 class NoArgs(_Strict):
     pass
+
+
+class ListConversationsArgs(_Strict):
+    query: Annotated[str, Field(max_length=512)] | None = Field(
+        default=None, description="Case-insensitive text in the title or any message."
+    )
+    limit: int = Field(default=10, ge=1, le=50, description="Most conversations to return.")
+
+
+class GetConversationArgs(_Strict):
+    conversation_id: ConversationId = Field(description="The conversation, as chat_completion returned it.")
+    offset: int = Field(default=0, ge=0, description="First message to return (0-based; a system message counts).")
+    limit: int | None = Field(default=None, ge=1, le=1000, description="Most messages to return (default 50).")
+    char_offset: int | None = Field(
+        default=None,
+        ge=0,
+        description="With limit 1: return the message at `offset` from this character on (to read a long answer "
+        "page by page).",
+    )
+
+
+class ConversationArgs(_Strict):
+    conversation_id: ConversationId = Field(description="The conversation, as chat_completion returned it.")
+
+
+class UsageArgs(_Strict):
+    period: Literal["today", "7d", "30d", "month", "all"] = Field(
+        default="today", description="today (UTC day), 7d, 30d, month (UTC calendar month) or all."
+    )
+    group_by: Literal["model", "day", "provider"] = Field(default="model", description="Breakdown by.")
 
 
 # --- upstream payloads -------------------------------------------------------------------------

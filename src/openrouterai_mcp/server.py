@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import time
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,11 +13,15 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
 from . import __version__, providers
+from .accounting import Accountant, catalog_prices
 from .catalog import Catalog
 from .chat import FALLBACK_MODEL, ChatService
 from .client import UpstreamClient
 from .settings import Settings
+from .store.handle import StoreHandle
+from .threads import Threads
 from .tools import TOOLS, AppState
+from .tools.base import Memory
 from .tools.published import committed_schemas, input_schema
 
 SERVER_NAME = "openrouterai"
@@ -56,7 +61,11 @@ def _tools(settings: Settings) -> list[Tool]:
 
 
 def build_state(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, config_error: str | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    config_error: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AppState:
     client = UpstreamClient(settings, transport=transport)
     models_path = providers.models_path(settings)
@@ -66,7 +75,15 @@ def build_state(
         return payload
 
     catalog = Catalog(fetch_models, ttl=settings.catalog_ttl, models_url=client.url_for(models_path))
-    return AppState(settings, client, catalog, ChatService(settings, client), config_error)
+    handle = StoreHandle.for_settings(
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        history_days=settings.history_days,
+        clock=clock,
+    )
+    accountant = Accountant(settings, handle, catalog_prices(catalog), clock=clock)
+    memory = Memory(handle, accountant, Threads(handle, history=settings.history, clock=clock), settings.history)
+    return AppState(settings, client, catalog, ChatService(settings, client, accountant), config_error, memory)
 
 
 def create_server(
@@ -74,16 +91,21 @@ def create_server(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     config_error: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> MCPServer[AppState]:
-    """A ready-to-run server; `transport` lets tests route the upstream to a mock."""
+    """A ready-to-run server; `transport` lets tests route the upstream to a mock, `clock` sets the time."""
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
-        state = build_state(settings, transport=transport, config_error=config_error)
+        state = build_state(settings, transport=transport, config_error=config_error, clock=clock)
         try:
             yield state
         finally:
-            await state.client.aclose()
+            try:
+                await state.client.aclose()
+            finally:
+                if state.memory is not None:
+                    await state.memory.handle.aclose()
 
     return MCPServer(
         SERVER_NAME,

@@ -29,6 +29,8 @@ from .jsonshape import as_dict, as_list
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
 
+DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite://", "sqlite+aiosqlite://")
+
 ProviderSort = Literal["price", "throughput", "latency"]
 DataCollection = Literal["allow", "deny"]
 ApiFormat = Literal["openai", "anthropic"]
@@ -296,6 +298,66 @@ class Settings(BaseSettings):
             raise ValueError(f"relative path {value!r}")
         return os.path.realpath(expanded)
 
+    # Conversations, ledger and budgets (the store)
+    data_dir: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENROUTER_DATA_DIR"),
+        description="Directory of the SQLite store (default: the user data directory for openrouterai-mcp)",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENROUTER_DATABASE_URL"),
+        description="postgresql://user:password@host/db to keep the store in PostgreSQL instead of SQLite",
+    )
+    history: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("OPENROUTER_HISTORY"),
+        description="on/off: keep conversation text so conversation_id can continue a thread",
+    )
+    history_days: int = Field(
+        default=30,
+        ge=1,
+        validation_alias=AliasChoices("OPENROUTER_HISTORY_DAYS"),
+        description="Days a conversation is kept after its last message",
+    )
+    budget_daily_usd: float | None = Field(
+        default=None,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_BUDGET_DAILY_USD"),
+        description="Most USD spent per UTC day; further chat calls are refused",
+    )
+    budget_monthly_usd: float | None = Field(
+        default=None,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_BUDGET_MONTHLY_USD"),
+        description="Most USD spent per UTC calendar month; further chat calls are refused",
+    )
+    max_result_chars: int = Field(
+        default=60_000,
+        ge=1_000,
+        validation_alias=AliasChoices("OPENROUTER_MAX_RESULT_CHARS"),
+        description="Longest tool result text; longer answers are cut (and kept whole in the store)",
+    )
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(DATABASE_SCHEMES):
+            raise ValueError("expected a postgresql://… or sqlite:///… URL")
+        return value
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _on_off(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in {"on", "true", "1", "yes"}:
+                return True
+            if text in {"off", "false", "0", "no"}:
+                return False
+            raise ValueError("expected on or off")
+        return value
+
     @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
     @classmethod
     def _normalise_case(cls, value: Any) -> Any:
@@ -338,6 +400,8 @@ class Settings(BaseSettings):
         "default_model",
         "description",
         "openai_organization",
+        "data_dir",
+        "database_url",
         "proxy_url",
         "http_proxy",
         "https_proxy",
@@ -445,6 +509,15 @@ SETTING_GROUPS: dict[str, tuple[str, ...]] = {
         "max_inline_image_mb",
     ),
     "Performance": ("uvloop",),
+    "Conversations, ledger and budgets": (
+        "data_dir",
+        "database_url",
+        "history",
+        "history_days",
+        "budget_daily_usd",
+        "budget_monthly_usd",
+        "max_result_chars",
+    ),
 }
 OTHER_GROUP = "Other settings"
 
@@ -487,6 +560,11 @@ _ALLOWED_HINTS: dict[str, str] = {
     "max_request_mb": "a number of megabytes greater than 0",
     "max_inline_image_mb": "a number of megabytes (0 or more)",
     "uvloop": "on or off (true/false, 1/0, yes/no)",
+    "history": "on or off",
+    "history_days": "a whole number of days, at least 1",
+    "budget_daily_usd": "a number of US dollars, 0 or more",
+    "budget_monthly_usd": "a number of US dollars, 0 or more",
+    "max_result_chars": "a whole number of characters, at least 1000",
 }
 
 

@@ -20,7 +20,7 @@ from tests.conftest import ServerProcess
 from tests.e2e.stdio_calls import USER, answer_of, assert_next_call_works, chat, wait_until
 from tests.fake_upstream import CHAT, FakeUpstream, Reply, completion, sse_chunks
 from tests.results import failed as error_of
-from tests.results import text_of
+from tests.results import ok, text_of
 
 pytestmark = pytest.mark.usefixtures("every_chat_body_sent_matches_openrouters_schema")
 
@@ -58,6 +58,8 @@ async def test_one_calls_upstream_failure_does_not_disturb_the_calls_running_bes
     finished: dict[str, float] = {}
     results: dict[str, CallToolResult] = {}
     async with server.connect(env) as client:
+        # The store opens on first use (a one-time cost this test does not measure): open it first.
+        ok(await client.call_tool("get_usage", {}))
 
         async def call(name: str) -> None:
             results[name] = await chat(client)

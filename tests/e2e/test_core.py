@@ -431,7 +431,7 @@ async def test_python_dash_m_openrouterai_mcp_serves_the_same_tools(
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "openrouterai_mcp"],
-        env=process_env(env),
+        env=process_env({"OPENROUTER_DATA_DIR": str(tmp_path / "data"), **env}),
         cwd=str(tmp_path),
     )
     with (tmp_path / "stderr.log").open("w", encoding="utf-8") as errlog:

@@ -39,7 +39,7 @@ class RawServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=process_env(env),
+            env=process_env({"OPENROUTER_DATA_DIR": str(cwd / "data"), **env}),
             cwd=cwd,
         )
         self.lines: list[bytes] = []

@@ -12,6 +12,7 @@ import pytest
 import respx
 from mcp import Client
 from pydantic import AliasChoices
+from store_fixtures import open_replica, store
 from unit_helpers import FakeTime, make_settings
 from unit_payloads import BASE_URL
 
@@ -38,6 +39,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
         if name.upper() in SETTINGS_VARIABLES or name.upper().startswith("OPENROUTER_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    # The store never touches the real user data directory from a test.
+    monkeypatch.setenv("OPENROUTER_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -66,3 +69,6 @@ def mcp_client(router: respx.MockRouter) -> Callable[..., Any]:
             yield client
 
     return connect
+
+
+__all__ = ["open_replica", "store"]

@@ -14,7 +14,18 @@ from openrouterai_mcp.server import create_server
 from openrouterai_mcp.settings import Settings
 
 USER = {"role": "user", "content": "Say ok"}
-TOOL_NAMES = ["chat_completion", "search_models", "get_model_info", "validate_model", "get_key_info", "compare_models"]
+TOOL_NAMES = [
+    "chat_completion",
+    "search_models",
+    "get_model_info",
+    "validate_model",
+    "get_key_info",
+    "compare_models",
+    "list_conversations",
+    "get_conversation",
+    "delete_conversation",
+    "get_usage",
+]
 
 
 def text_of(result: CallToolResult) -> str:

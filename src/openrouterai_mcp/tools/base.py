@@ -19,14 +19,18 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel
 
+from ..accounting import Accountant
 from ..catalog import Catalog
 from ..chat import ChatService
 from ..client import UpstreamClient
 from ..envelope import guarded
-from ..errors import ValidationFailure
+from ..errors import ServerError, ValidationFailure
 from ..identity import LOCAL_CALLER, Caller
 from ..jsonshape import as_dict
+from ..resultcap import fit
 from ..settings import Settings
+from ..store.handle import StoreHandle
+from ..threads import Threads
 from .outputs import DEFAULT_OUTPUT_SCHEMA
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -49,6 +53,16 @@ _STRUCTURED_FIELDS = frozenset(
 
 
 @dataclass
+class Memory:
+    """The store (opened on first use), the ledger/budgets around chat calls, and conversations."""
+
+    handle: StoreHandle
+    accountant: Accountant
+    threads: Threads
+    history: bool = field(default=True)
+
+
+@dataclass
 class AppState:
     """Everything a tool call needs, built once per server run by the lifespan."""
 
@@ -57,6 +71,7 @@ class AppState:
     catalog: Catalog
     chat: ChatService
     config_error: str | None = None
+    memory: Memory | None = None
 
     @property
     def secret(self) -> str | None:
@@ -98,7 +113,7 @@ async def run_tool(
     async def call() -> Any:
         if state.config_error is not None:
             raise ValidationFailure(f"invalid configuration: {state.config_error}")
-        return await body(state, parse_arguments(model, _raw_arguments(ctx)))
+        return fit(await body(state, parse_arguments(model, _raw_arguments(ctx))), state.settings.max_result_chars)
 
     return await guarded(call, tool=tool, secret=state.secret)
 
@@ -111,6 +126,12 @@ class ToolSpec:
     arguments: type[BaseModel]
     read_only: bool
     output: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OUTPUT_SCHEMA))
+
+
+def memory_of(state: AppState) -> Memory:
+    if state.memory is None:
+        raise ServerError("the store is not configured for this server")
+    return state.memory
 
 
 def caller_of(ctx: Context[AppState]) -> Caller:

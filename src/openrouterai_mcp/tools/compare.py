@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, cast
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -11,15 +12,23 @@ from mcp.types import CallToolResult
 from ..compare import CompareArgs, compare
 from ..errors import ServerError
 from ..progress import AnsweredProgress
-from .base import AppState, progress_token, run_tool
+from .base import AppState, caller_of, memory_of, progress_token, run_tool
 
 
 async def _compare(ctx: Context[AppState], state: AppState, args: CompareArgs) -> Any:
     state.chat.require_key()
+    caller = caller_of(ctx)
+    # A comparison made once a budget is reached is refused as a whole, with the budget's own words.
+    await memory_of(state).accountant.check(caller)
     # Files and data: URIs are read and checked once, not once per model (the copies share them).
     args = await state.chat.prepare(args)
+    conversation_id = args.conversation_id
+    if conversation_id is not None:
+        # Every model gets the stored thread first; a comparison is not appended to it (which answer would be?).
+        args = cast(CompareArgs, (await memory_of(state).threads.prepare(caller, args)).args)
+    complete = functools.partial(state.chat.complete, caller=caller, conversation_id=conversation_id)
     if progress_token(ctx) is None:
-        return await compare(args, state.chat.complete)
+        return await compare(args, complete)
 
     async def send(progress: float, message: str) -> None:
         await ctx.report_progress(progress, None, message)
@@ -29,7 +38,7 @@ async def _compare(ctx: Context[AppState], state: AppState, args: CompareArgs) -
     async with anyio.create_task_group() as group:
         group.start_soon(reporter.run)
         try:
-            outcome = await compare(args, state.chat.complete, on_answer=reporter.answered)
+            outcome = await compare(args, complete, on_answer=reporter.answered)
         except ServerError as exc:
             outcome = exc
         finally:

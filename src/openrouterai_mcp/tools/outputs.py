@@ -57,6 +57,12 @@ CHAT_COMPLETION: JsonSchema = _object(
         },
         "usage": {**_OBJECT_OR_NULL, "description": "Tokens, and cost in USD on OpenRouter."},
         "trimmed": {"type": "object", "description": "Present when old messages were dropped to fit the context."},
+        "conversation_id": {
+            **_STRING_OR_NULL,
+            "description": "Pass it back to continue this conversation; null when nothing was stored.",
+        },
+        "stored": {"type": "boolean", "description": "Whether the call was recorded (ledger and conversation)."},
+        "truncated": {"type": "object", "description": "Present when the answer was cut to the result cap."},
     },
     ["id", "object", "created", "model", "choices"],
     "A chat.completion, whichever API answered.",
