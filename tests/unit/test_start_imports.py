@@ -26,10 +26,17 @@ import json, sys
 import mcp.server.mcpserver
 print(json.dumps(sorted(sys.modules)))
 """
-# Imported on first use only: the store and its drivers, the team server, the retry machinery (needed
+# Imported on first use only: the store's SQL implementation and its drivers (the `store` package itself is
+# its small interface and records, which the tools name), the team server, the retry machinery (needed
 # only after a failed attempt), the event loop (chosen when the server runs, not when it is imported).
 NOT_AT_START = ("sqlalchemy", "aiosqlite", "psycopg", "platformdirs", "tenacity", "uvloop")
-OUR_LAZY_MODULES = ("openrouterai_mcp.store", "openrouterai_mcp.http", "openrouterai_mcp.check")
+OUR_LAZY_MODULES = (
+    "openrouterai_mcp.store.sql",
+    "openrouterai_mcp.store.schema",
+    "openrouterai_mcp.store.files",
+    "openrouterai_mcp.http",
+    "openrouterai_mcp.check",
+)
 HTTP_STACK = ("uvicorn", "starlette", "sse_starlette")
 
 
