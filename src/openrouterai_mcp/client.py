@@ -81,6 +81,20 @@ def key_hint(settings: Settings) -> str:
     return "check the key in OPENROUTER_API_KEY (or API_KEY): the upstream did not accept it"
 
 
+def url_hint(settings: Settings) -> str:
+    """What to check when the upstream cannot be reached: the variable that set the URL (never its value,
+    which may carry credentials; the host is already in the message)."""
+    if settings.base_url:
+        return "check OPENROUTER_BASE_URL: is a server listening at that URL?"
+    if settings.api_endpoint:
+        return "check API_ENDPOINT: is a server listening at that URL?"
+    default = "Anthropic" if settings.api_format == "anthropic" else "OpenRouter"
+    return (
+        f"the default {default} URL is in use: check the network or proxy settings, "
+        "or set OPENROUTER_BASE_URL to another server"
+    )
+
+
 def _proxy_mounts(settings: Settings) -> dict[str, httpx.AsyncBaseTransport] | None:
     if settings.proxy_url:
         transport = httpx.AsyncHTTPTransport(proxy=settings.proxy_url)
@@ -142,8 +156,10 @@ def _status_error(response: httpx.Response, body: bytes, epoch: float, hint_401:
     return error
 
 
-def transport_error(exc: Exception, *, timeout: float, may_resend: bool) -> UpstreamError:
-    """Map an httpx failure to an `UpstreamError`, marking whether it may be retried."""
+def transport_error(exc: Exception, *, timeout: float, may_resend: bool, connect_hint: str = "") -> UpstreamError:
+    """Map an httpx failure to an `UpstreamError`, marking whether it may be retried.
+
+    `connect_hint` (what to check, `url_hint`) follows a refused connection in brackets."""
     host = ""
     if isinstance(exc, httpx.RequestError):
         try:
@@ -157,7 +173,8 @@ def transport_error(exc: Exception, *, timeout: float, may_resend: bool) -> Upst
     elif isinstance(exc, httpx.TimeoutException | TimeoutError):
         error = UpstreamTimeout(f"no answer from{where} within {timeout:g} s (REQUEST_TIMEOUT)")
     elif isinstance(exc, httpx.ConnectError):
-        error = UpstreamUnreachable(f"could not connect to{where}: {_reason(exc)}")
+        hint = f" ({connect_hint})" if connect_hint else ""
+        error = UpstreamUnreachable(f"could not connect to{where}: {_reason(exc)}{hint}")
     elif isinstance(exc, httpx.UnsupportedProtocol):
         error = UpstreamUnreachable(f"unsupported URL: {exc}")
     else:
@@ -195,6 +212,7 @@ class UpstreamClient:
         self._base_url = httpx.URL(settings.resolved_base_url + "/")
         self._client: httpx.AsyncClient | None = None
         self._key_hint = key_hint(settings)
+        self._url_hint = url_hint(settings)
         self._urls: dict[str, httpx.URL] = {}
 
     @property
@@ -303,7 +321,9 @@ class UpstreamClient:
             with anyio.fail_after(self._timeout):
                 response = await self._http.send(self._build(method, path, body))
         except (httpx.HTTPError, TimeoutError) as exc:
-            raise transport_error(exc, timeout=self._timeout, may_resend=may_resend) from None
+            raise transport_error(
+                exc, timeout=self._timeout, may_resend=may_resend, connect_hint=self._url_hint
+            ) from None
         self.limiter.observe(response.headers)
         if response.status_code >= 400:
             raise _status_error(response, response.content, time.time(), self._key_hint)
@@ -325,7 +345,7 @@ class UpstreamClient:
             with anyio.fail_after(self._timeout):
                 response = await self._http.send(request, stream=True)
         except (httpx.HTTPError, TimeoutError) as exc:
-            raise transport_error(exc, timeout=self._timeout, may_resend=False) from None
+            raise transport_error(exc, timeout=self._timeout, may_resend=False, connect_hint=self._url_hint) from None
         self.limiter.observe(response.headers)
         if response.status_code >= 400:
             try:

@@ -363,6 +363,56 @@ async def test_a_401_without_any_key_says_to_set_one(
     await client.aclose()
 
 
+async def test_a_refused_connection_names_the_base_url_variable_to_check(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
+) -> None:
+    chat_route.side_effect = [httpx.ConnectError("All connection attempts failed")]
+    client = upstream(router, fake_time, max_retries=0)
+    with pytest.raises(UpstreamUnreachable) as caught:
+        await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    assert caught.value.message == (
+        "could not connect to upstream.test: All connection attempts failed"
+        " (check OPENROUTER_BASE_URL: is a server listening at that URL?)"
+    )
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"base_url": None, "api_endpoint": BASE_URL}, "(check API_ENDPOINT: is a server listening at that URL?)"),
+        (
+            {"base_url": None},
+            "(the default OpenRouter URL is in use: check the network or proxy settings, "
+            "or set OPENROUTER_BASE_URL to another server)",
+        ),
+    ],
+    ids=["api-endpoint", "default"],
+)
+async def test_a_refused_connection_names_whichever_setting_chose_the_url(
+    fake_time: FakeTime, overrides: dict[str, Any], expected: str
+) -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    router.get(url__regex=r"/models$").side_effect = [httpx.ConnectError("All connection attempts failed")]
+    client = upstream(router, fake_time, max_retries=0, **overrides)
+    with pytest.raises(UpstreamUnreachable) as caught:
+        await client.request_json("GET", "models")
+    assert caught.value.message.endswith(expected)
+    assert SECRET not in caught.value.message
+    await client.aclose()
+
+
+async def test_a_refused_stream_names_the_base_url_variable_too(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
+) -> None:
+    chat_route.side_effect = [httpx.ConnectError("All connection attempts failed")]
+    client = upstream(router, fake_time, max_retries=0)
+    with pytest.raises(UpstreamUnreachable, match=r"\(check OPENROUTER_BASE_URL: "):
+        async with client.stream("POST", "chat/completions", body=CHAT_BODY):
+            pass
+    await client.aclose()
+
+
 async def test_error_text_includes_openrouter_provider_metadata(
     router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
 ) -> None:
