@@ -213,6 +213,19 @@ async def test_a_refused_connection_is_retried_and_succeeds_once_the_upstream_li
     assert len(late.calls(CHAT)) == 1
 
 
+async def test_a_refused_connection_names_the_variable_that_set_the_url(server: ServerProcess) -> None:
+    env = {
+        "OPENROUTER_API_KEY": TEST_KEY,
+        "OPENROUTER_BASE_URL": f"http://127.0.0.1:{free_port()}/api/v1",
+        "OPENROUTER_MAX_RETRIES": "0",
+    }
+    async with server.connect(env) as client:
+        text = error_of(await chat(client))
+    assert text.startswith("Error: API Error - could not connect to 127.0.0.1: ")
+    assert text.endswith("(check OPENROUTER_BASE_URL: is a server listening at that URL?)")
+    assert TEST_KEY not in text
+
+
 BROKEN_ANSWERS = {
     "reset": (Reply(fault="reset"), False, "the connection to 127.0.0.1 was lost before the answer was complete"),
     "close_mid_body": (
