@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mcp.types import CallToolResult, ContentBlock, ImageContent, TextContent
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import ServerError, ValidationFailure
 from .images import ChatResult
 from .jsonshape import as_dict
+from .suggest import argument_names, similar_name
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,14 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text or "arguments"
 
 
-def describe_validation_error(exc: ValidationError) -> ValidationFailure:
-    """`<field>: <problem>` for each problem (the first few), without echoing the rejected values."""
+def describe_validation_error(exc: ValidationError, model: type[BaseModel] | None = None) -> ValidationFailure:
+    """`<field>: <problem>` for each problem (the first few), without echoing the rejected values.
+
+    Given the arguments' `model`, an unknown argument close to a real one adds `; did you mean <name>?`."""
     problems: list[str] = []
     for error in exc.errors(include_url=False, include_input=False):
         if error["type"] == "extra_forbidden":
-            problem = "unknown argument"
+            problem = "unknown argument" + _did_you_mean(model, error["loc"])
         elif error["type"] == "missing":
             problem = "required"
         else:
@@ -85,6 +88,13 @@ def describe_validation_error(exc: ValidationError) -> ValidationFailure:
     if len(problems) > _MAX_LISTED_PROBLEMS:
         shown += f" (and {len(problems) - _MAX_LISTED_PROBLEMS} more)"
     return ValidationFailure(shown)
+
+
+def _did_you_mean(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    if model is None or not loc or not isinstance(loc[-1], str):
+        return ""
+    meant = similar_name(loc[-1], argument_names(model, loc[:-1]))
+    return f"; did you mean {meant}?" if meant else ""
 
 
 async def guarded(call: Callable[[], Awaitable[Any]], *, tool: str, secret: str | None) -> CallToolResult:

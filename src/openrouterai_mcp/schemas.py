@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, ValidationInfo, field_validator
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
@@ -279,6 +279,15 @@ class SearchArgs(_Strict):
         "first. Without it, a query ranks exact id matches first, then id, name, description matches.",
     )
     limit: int = Field(default=10, ge=1, le=50, description="Most results to return.")
+
+    @field_validator("maxContextLength", mode="after")
+    @classmethod
+    def _bounds_agree(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A floor above the ceiling matches no model: say so instead of an empty list.
+        floor = info.data.get("minContextLength")
+        if value is not None and floor is not None and floor > value:
+            raise ValueError(f"{value} is below minContextLength {floor}, so no model can match")
+        return value
 
 
 class ModelArgs(_Strict):

@@ -44,3 +44,65 @@ async def test_a_provider_sort_object_is_still_accepted(mcp_client: Any, chat_ro
         )
     assert result.is_error is False
     assert chat_route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected"),
+    [
+        ("search_models", {"quer": "gpt"}, "quer: unknown argument; did you mean query?"),
+        (
+            "search_models",
+            {"max_context_length": 8000},
+            "max_context_length: unknown argument; did you mean maxContextLength?",
+        ),
+        (
+            "chat_completion",
+            {"messages": USER, "maxTokens": 5},
+            "maxTokens: unknown argument; did you mean max_tokens?",
+        ),
+        (
+            "search_models",
+            {"capabilities": {"visoin": True}},
+            "capabilities.visoin: unknown argument; did you mean vision?",
+        ),
+    ],
+    ids=["typo", "snake-case", "camel-case", "nested"],
+)
+async def test_an_unknown_argument_close_to_a_real_one_says_which_was_meant(
+    mcp_client: Any, chat_route: respx.Route, tool: str, arguments: dict[str, Any], expected: str
+) -> None:
+    async with mcp_client() as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error is True
+    assert text_of(result) == f"Error: Validation Error - {expected}"
+    assert chat_route.call_count == 0
+
+
+async def test_an_unknown_argument_like_no_real_one_reads_just_unknown_argument(
+    mcp_client: Any, chat_route: respx.Route
+) -> None:
+    async with mcp_client() as client:
+        result = await client.call_tool("chat_completion", {"messages": USER, "min_p": 0.1})
+    assert text_of(result) == "Error: Validation Error - min_p: unknown argument"
+    assert chat_route.call_count == 0
+
+
+@pytest.mark.parametrize("low", [32_000, 8_001])
+async def test_search_with_a_context_floor_above_its_ceiling_is_refused_naming_both(
+    mcp_client: Any, router: respx.MockRouter, low: int
+) -> None:
+    models_route = router.get("/models").respond(json={"data": []})
+    async with mcp_client() as client:
+        result = await client.call_tool("search_models", {"minContextLength": low, "maxContextLength": 8000})
+    assert result.is_error is True
+    assert text_of(result) == (
+        f"Error: Validation Error - maxContextLength: 8000 is below minContextLength {low}, so no model can match"
+    )
+    assert models_route.call_count == 0
+
+
+async def test_search_with_equal_context_bounds_is_accepted(mcp_client: Any, router: respx.MockRouter) -> None:
+    router.get("/models").respond(json={"data": []})
+    async with mcp_client() as client:
+        result = await client.call_tool("search_models", {"minContextLength": 8000, "maxContextLength": 8000})
+    assert result.is_error is False

@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ..accounting import Accountant
 from ..catalog import Catalog
 from ..chat import ChatService
 from ..client import UpstreamClient
-from ..envelope import guarded
+from ..envelope import describe_validation_error, guarded
 from ..errors import ServerError, ValidationFailure
 from ..identity import LOCAL_CALLER, Caller
 from ..jsonshape import as_dict
@@ -99,7 +99,10 @@ def parse_arguments(model: type[ArgsT], raw: Any) -> ArgsT:
         if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
             with contextlib.suppress(json.JSONDecodeError):
                 arguments[name] = json.loads(value)
-    return model.model_validate(arguments)
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, model) from None
 
 
 async def run_tool(
