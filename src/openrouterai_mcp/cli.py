@@ -1,4 +1,5 @@
-"""The command line: `openrouterai-mcp` serves MCP over stdio; `--help`, `--version` and `check` do not serve.
+"""The command line: `openrouterai-mcp` serves MCP over stdio, or over HTTP with `--transport http` (the team
+server); `--help`, `--version` and `check` do not serve.
 
 `--help` lists every environment variable, grouped, one line each, generated from `Settings` (its field
 descriptions and `SETTING_GROUPS`), so the list cannot drift from the code. Options and subcommands are
@@ -12,6 +13,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 
@@ -61,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"openrouterai-mcp {__version__}")
+    # Transport flags (team server, SPEC §10); each overrides its OPENROUTER_MCP_* variable.
+    parser.add_argument("--transport", choices=["stdio", "http"], help="stdio (default) or http (the team server)")
+    parser.add_argument("--host", help="HTTP listen address (default 127.0.0.1; other than loopback needs tokens)")
+    parser.add_argument("--port", type=int, help="HTTP port (default 8000; 0 picks a free one)")
     commands = parser.add_subparsers(dest="command", title="commands")
     commands.add_parser(
         "check",
@@ -75,35 +81,51 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     command: str | None = None
+    overrides: dict[str, Any] = {}
     if arguments:
-        command = build_parser().parse_args(arguments).command
+        parsed = build_parser().parse_args(arguments)
+        command = parsed.command
+        given = {"mcp_transport": parsed.transport, "mcp_host": parsed.host, "mcp_port": parsed.port}
+        overrides = {name: value for name, value in given.items() if value is not None}
     if command == "check":
         from .check import run_check
 
         sys.exit(run_check(sys.stdout))
-    serve()
+    serve(overrides)
 
 
-def serve() -> None:
-    """Read the settings, serve MCP over stdio until stdin closes or a signal arrives."""
+def serve(overrides: dict[str, Any] | None = None) -> None:
+    """Read the settings (flags in `overrides` win), serve MCP until stdin closes (stdio) or a signal arrives."""
     import logging
 
     from .lifecycle import exit_now, exit_on_signals, run
     from .logs import configure
-    from .server import create_server
-    from .settings import ConfigError, Settings, load_settings
+    from .settings import ConfigError, Settings, load_settings, requested_transport
     from .stdio import serve_stdio
 
+    overrides = overrides or {}
     config_error: str | None = None
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as exc:
-        # Start anyway, so the assistant can show the user what is wrong on the first call.
+        if overrides.get("mcp_transport", requested_transport()) == "http":
+            # A team server is started by an operator, who reads stderr: refuse rather than serve broken.
+            sys.stderr.write(f"openrouterai-mcp: invalid configuration: {exc}\n")
+            exit_now(2)
+        # Over stdio start anyway, so the assistant can show the user what is wrong on the first call.
         config_error = str(exc)
-        settings = Settings.model_construct()
+        settings = Settings.model_construct(**overrides)
     configure(settings.log_level, settings.api_key.get_secret_value() if settings.api_key else None)
     if config_error:
         logging.getLogger("openrouterai_mcp").error("invalid configuration: %s", config_error)
+    if settings.mcp_transport == "http":
+        # Imported only here: the stdio start path never loads the HTTP stack.
+        from .http_server import serve as serve_http
+
+        serve_http(settings, config_error=config_error)
+        return
+    from .server import create_server
+
     server = create_server(settings, config_error=config_error)
     exit_on_signals()
     with contextlib.suppress(KeyboardInterrupt):

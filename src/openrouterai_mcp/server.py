@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, ToolAnnotations
 
 from . import __version__, providers
 from .accounting import Accountant, catalog_prices
@@ -107,7 +109,7 @@ def create_server(
                 if state.memory is not None:
                     await state.memory.handle.aclose()
 
-    return MCPServer(
+    server = MCPServer(
         SERVER_NAME,
         version=__version__,
         instructions="Chat with any model on OpenRouter (or a configured OpenAI/Anthropic-compatible API), "
@@ -115,4 +117,37 @@ def create_server(
         tools=_tools(settings),
         lifespan=lifespan,
         log_level=settings.log_level,
+        subscriptions=False,
     )
+    _serve_only_tools(server)
+    return server
+
+
+# Methods the SDK serves by default for features this server does not have. Left in, `initialize`
+# would declare `prompts` and `resources` capabilities, and `prompts/get` would fail with code 0.
+_UNSERVED_METHODS = (
+    "prompts/list",
+    "prompts/get",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+)
+
+
+async def _refuse_unknown_tools(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """An unknown tool name is a JSON-RPC error -32602 (as the MCP spec shows), not an `isError` result."""
+    if ctx.method == "tools/call" and ctx.params is not None:
+        name = ctx.params.get("name")
+        if isinstance(name, str) and name not in TOOLS:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
+    return await call_next(ctx)
+
+
+def _serve_only_tools(server: MCPServer[AppState]) -> None:
+    """Declare and answer exactly what the server has: tools (no prompts, no resources)."""
+    handlers = server._lowlevel_server._request_handlers  # pyright: ignore[reportPrivateUsage]
+    for method in _UNSERVED_METHODS:
+        handlers.pop(method, None)
+    server.middleware.append(_refuse_unknown_tools)

@@ -266,6 +266,48 @@ class Settings(BaseSettings):
             return {key: value for key, value in values.items() if not is_placeholder(value)}
         return data
 
+    # Team server (SPEC §10): `--transport http`, users, limits and shutdown
+    mcp_transport: Literal["stdio", "http"] = Field(
+        default="stdio",
+        validation_alias=AliasChoices("OPENROUTER_MCP_TRANSPORT"),
+        description="stdio (one local client) or http (Streamable HTTP at /mcp, the team server)",
+    )
+    mcp_host: str = Field(
+        default="127.0.0.1",
+        validation_alias=AliasChoices("OPENROUTER_MCP_HOST"),
+        description="address the HTTP server listens on; non-loopback needs OPENROUTER_MCP_TOKENS_FILE",
+    )
+    mcp_port: int = Field(
+        default=8000,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("OPENROUTER_MCP_PORT"),
+        description="TCP port of the HTTP server (0 picks a free one)",
+    )
+    mcp_tokens_file: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENROUTER_MCP_TOKENS_FILE"),
+        description="file of '<user> <token> [<daily budget USD>]' lines; every /mcp request needs a bearer token",
+    )
+    mcp_max_body_mb: float = Field(
+        default=64.0,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_MCP_MAX_BODY_MB"),
+        description="largest HTTP request body accepted, in MB (larger: 413)",
+    )
+    mcp_max_concurrent_per_user: int = Field(
+        default=16,
+        gt=0,
+        validation_alias=AliasChoices("OPENROUTER_MCP_MAX_CONCURRENT_PER_USER"),
+        description="tool calls one user may run at once on one server process (more: Error: Rate Limit)",
+    )
+    mcp_shutdown_grace: float = Field(
+        default=10.0,
+        ge=0,
+        validation_alias=AliasChoices("OPENROUTER_MCP_SHUTDOWN_GRACE"),
+        description="seconds in-flight calls may take to finish after SIGTERM",
+    )
+
     @field_validator("file_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: Any) -> Any:
@@ -358,7 +400,9 @@ class Settings(BaseSettings):
             raise ValueError("expected on or off")
         return value
 
-    @field_validator("log_level", "api_format", "provider_sort", "provider_data_collection", mode="before")
+    @field_validator(
+        "log_level", "api_format", "provider_sort", "provider_data_collection", "mcp_transport", mode="before"
+    )
     @classmethod
     def _normalise_case(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -405,6 +449,7 @@ class Settings(BaseSettings):
         "proxy_url",
         "http_proxy",
         "https_proxy",
+        "mcp_tokens_file",
         mode="before",
     )
     @classmethod
@@ -518,6 +563,15 @@ SETTING_GROUPS: dict[str, tuple[str, ...]] = {
         "budget_monthly_usd",
         "max_result_chars",
     ),
+    "Team server (--transport http)": (
+        "mcp_transport",
+        "mcp_host",
+        "mcp_port",
+        "mcp_tokens_file",
+        "mcp_max_body_mb",
+        "mcp_max_concurrent_per_user",
+        "mcp_shutdown_grace",
+    ),
 }
 OTHER_GROUP = "Other settings"
 
@@ -565,6 +619,11 @@ _ALLOWED_HINTS: dict[str, str] = {
     "budget_daily_usd": "a number of US dollars, 0 or more",
     "budget_monthly_usd": "a number of US dollars, 0 or more",
     "max_result_chars": "a whole number of characters, at least 1000",
+    "mcp_transport": "stdio or http",
+    "mcp_port": "a port number from 0 to 65535",
+    "mcp_max_body_mb": "a number of megabytes greater than 0",
+    "mcp_max_concurrent_per_user": "a whole number greater than 0",
+    "mcp_shutdown_grace": "a number of seconds, 0 or more",
 }
 
 
@@ -626,3 +685,15 @@ def load_settings(**overrides: Any) -> Settings:
             else:
                 problems.append(f"{variable} is invalid: {detail}")
         raise ConfigError("; ".join(problems)) from None
+
+
+class _TransportOnly(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, case_sensitive=False
+    )
+    transport: str = Field(default="stdio", validation_alias=AliasChoices("OPENROUTER_MCP_TRANSPORT"))
+
+
+def requested_transport() -> str:
+    """`OPENROUTER_MCP_TRANSPORT` alone (lower case), for when the full settings fail to load."""
+    return _TransportOnly().transport.strip().lower()

@@ -13,7 +13,7 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -137,7 +137,19 @@ def memory_of(state: AppState) -> Memory:
     return state.memory
 
 
+# The key under which the HTTP transport puts the authenticated `Caller` in the request's ASGI scope.
+CALLER_SCOPE_KEY = "openrouterai_mcp.caller"
+
+
+def caller_in_request(request: Any) -> Caller | None:
+    """The `Caller` the HTTP transport put in this request's ASGI scope, if any."""
+    scope: Any = getattr(request, "scope", None)
+    if not isinstance(scope, dict):
+        return None
+    caller = cast("dict[str, Any]", scope).get(CALLER_SCOPE_KEY)
+    return caller if isinstance(caller, Caller) else None
+
+
 def caller_of(ctx: Context[AppState]) -> Caller:
-    """The caller of this request. Over stdio always the local user; the HTTP transport sets its own."""
-    del ctx
-    return LOCAL_CALLER
+    """The caller of this request: over HTTP the user of the bearer token, over stdio the local user."""
+    return caller_in_request(ctx.request_context.request) or LOCAL_CALLER
