@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .call_limits import CallLimits
 from .identity import LOCAL_CALLER
-from .lifecycle import exit_now
+from .lifecycle import exit_now, exit_on_signals
 from .server import create_server
 from .settings import Settings
 from .tokens import TOKENS_VARIABLE, TokensFileError, TokenTable, load_tokens
@@ -199,6 +199,8 @@ def serve(settings: Settings, *, config_error: str | None = None) -> None:
         access_log=False,
         server_header=False,
     )
+    # Until uvicorn takes SIGTERM over (nothing is in flight yet), and after it hands it back: exit 0 at once.
+    exit_on_signals()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     users = f"{len(tokens.users)} users" if tokens else "loopback only, no tokens file"
