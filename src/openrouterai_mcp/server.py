@@ -12,7 +12,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, ToolAnnotations
+from mcp.types import INVALID_PARAMS, EmptyResult, SetLevelRequestParams, ToolAnnotations
 
 from . import __version__, providers
 from .accounting import Accountant, catalog_prices
@@ -145,9 +145,16 @@ async def _refuse_unknown_tools(ctx: ServerRequestContext[Any, Any], call_next: 
     return await call_next(ctx)
 
 
+async def _set_logging_level(ctx: ServerRequestContext[Any, Any], params: SetLevelRequestParams) -> EmptyResult:
+    # Accepted so clients may set it; the server sends no log notifications (its log goes to stderr).
+    del ctx, params
+    return EmptyResult()
+
+
 def _serve_only_tools(server: MCPServer[AppState]) -> None:
-    """Declare and answer exactly what the server has: tools (no prompts, no resources)."""
-    handlers = server._lowlevel_server._request_handlers  # pyright: ignore[reportPrivateUsage]
+    """Declare and answer exactly what the server has: tools and logging/setLevel (no prompts, no resources)."""
+    lowlevel = server._lowlevel_server  # pyright: ignore[reportPrivateUsage]
     for method in _UNSERVED_METHODS:
-        handlers.pop(method, None)
+        lowlevel._request_handlers.pop(method, None)  # pyright: ignore[reportPrivateUsage]
+    lowlevel.add_request_handler("logging/setLevel", SetLevelRequestParams, _set_logging_level)
     server.middleware.append(_refuse_unknown_tools)
