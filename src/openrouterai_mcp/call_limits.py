@@ -38,7 +38,8 @@ def _busy(ctx: ServerRequestContext[Any, Any], user: str, limit: int) -> dict[st
         "(OPENROUTER_MCP_MAX_CONCURRENT_PER_USER); wait for one to finish and try again."
     )
     result = CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
-    dumped = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+    # A short-circuiting middleware owns its wire form: `resultType` exists only in the 2026-07-28 protocol.
+    dumped = result.model_dump(by_alias=True, mode="json", exclude_none=True, exclude={"result_type"})
     if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
         dumped["resultType"] = "complete"
     return dumped

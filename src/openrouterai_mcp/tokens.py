@@ -98,10 +98,12 @@ def load_tokens(path: str) -> TokenTable:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
         raise TokensFileError(f"{TOKENS_VARIABLE} {path} cannot be opened: {exc.strerror}") from None
+    # Checked on the opened descriptor, not the path, which could change in between.
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise TokensFileError(f"{TOKENS_VARIABLE} {path} is not a regular file")
     with os.fdopen(fd, "r", encoding="utf-8") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise TokensFileError(f"{TOKENS_VARIABLE} {path} is not a regular file")
         loose = info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)
         if os.name == "posix" and loose:
             raise TokensFileError(
