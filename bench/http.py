@@ -1,0 +1,278 @@
+"""Benchmark of the team server (`--transport http`) against the same server over stdio.
+
+Run from the repository root:  uv run python bench/http.py  [--quick] [--database-url postgresql://...]
+
+Reuses bench/run.py's loopback fake of the OpenRouter API (a child process, delay knob) and its stdio
+JSON-RPC session. Phases:
+  1. latency: 200 sequential chat_completion calls, upstream instant; HTTP p50 vs stdio p50 (goal <= 2x)
+  2. load: 64 concurrent clients x 50 calls each, upstream 50 ms, 8 users from a tokens file (8 clients
+     each, under the default cap of 16); errors (goal 0), p50/p99, wall time, calls/s, peak RSS per
+     server; with one replica, then two replicas side by side (clients alternate between them)
+The HTTP client speaks raw JSON-RPC over POST /mcp (protocol 2025-11-25, stateless: no initialize),
+reading each answer from its SSE response, with one keep-alive connection per client.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is named http.py: drop its directory from the import path before anything imports `http`.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+
+
+def _load_stdio_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", Path(_HERE) / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+stdio = _load_stdio_bench()
+USERS = 8
+PROTOCOL = "2025-11-25"
+_LISTENING = re.compile(rb"serving MCP at (http://\S+/mcp)")
+
+
+@dataclass
+class Replica:
+    proc: asyncio.subprocess.Process
+    url: str
+
+    def rss_kb(self, field_name: str = "VmHWM") -> int:
+        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    async def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 15)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def start_replica(env: dict[str, str], cwd: str) -> Replica:
+    proc = await asyncio.create_subprocess_exec(
+        *stdio.project_argv(),
+        "--transport",
+        "http",
+        "--port",
+        "0",
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    while True:
+        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        if not line:
+            raise SystemExit(f"the HTTP server exited with {await proc.wait()}")
+        found = _LISTENING.search(line)
+        if found:
+            asyncio.get_running_loop().create_task(_drain(proc.stderr))
+            return Replica(proc, found.group(1).decode())
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _answer(body: str) -> dict[str, Any]:
+    for line in body.splitlines():
+        if line.startswith("data:"):
+            message = json.loads(line[5:])
+            if "id" in message:
+                return message
+    return json.loads(body)
+
+
+class HttpClient:
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.http = httpx.AsyncClient(
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json, text/event-stream",
+                "MCP-Protocol-Version": PROTOCOL,
+            },
+            timeout=60.0,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        self.next_id = 0
+
+    async def call(self, results: Results) -> None:
+        self.next_id += 1
+        request = {
+            "jsonrpc": "2.0",
+            "id": self.next_id,
+            "method": "tools/call",
+            "params": {"name": "chat_completion", "arguments": stdio.CHAT_ARGS},
+        }
+        started = time.perf_counter()
+        try:
+            response = await self.http.post(self.url, json=request)
+            message = _answer(response.text)
+        except (httpx.HTTPError, ValueError) as exc:
+            results.errors.append(f"{type(exc).__name__}: {exc}")
+            return
+        elapsed = time.perf_counter() - started
+        result = message.get("result") or {}
+        if response.status_code != 200 or result.get("isError") or "error" in message:
+            results.errors.append(f"{response.status_code}: {json.dumps(message)[:200]}")
+            return
+        results.latencies.append(elapsed)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+async def http_sequential(replica: Replica, token: str, calls: int) -> list[float]:
+    client = HttpClient(replica.url, token)
+    results = Results()
+    try:
+        await client.call(results)  # warm-up: connection, catalog-free path
+        results = Results()
+        for _ in range(calls):
+            await client.call(results)
+    finally:
+        await client.aclose()
+    if results.errors:
+        raise SystemExit(f"HTTP sequential calls failed: {results.errors[:3]}")
+    return results.latencies
+
+
+async def stdio_sequential(env: dict[str, str], cwd: str, calls: int) -> list[float]:
+    session = stdio.Session(stdio.Target("project", stdio.project_argv()), env, cwd)
+    await session.spawn()
+    try:
+        await session.initialize()
+        await session.call_tool("chat_completion", stdio.CHAT_ARGS)
+        latencies: list[float] = []
+        for _ in range(calls):
+            elapsed, ok = await session.call_tool("chat_completion", stdio.CHAT_ARGS)
+            if not ok:
+                raise SystemExit("a stdio chat call failed")
+            latencies.append(elapsed)
+        return latencies
+    finally:
+        await session.close()
+
+
+async def load(replicas: list[Replica], tokens: list[str], clients: int, calls: int) -> tuple[Results, float]:
+    pool = [HttpClient(replicas[n % len(replicas)].url, tokens[n % len(tokens)]) for n in range(clients)]
+    results = Results()
+
+    async def run(client: HttpClient) -> None:
+        for _ in range(calls):
+            await client.call(results)
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(run(client) for client in pool))
+    finally:
+        await asyncio.gather(*(client.aclose() for client in pool))
+    return results, time.perf_counter() - started
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+async def main_async(options: argparse.Namespace) -> int:
+    seq_calls = 50 if options.quick else 200
+    clients, calls = (64, 10) if options.quick else (64, 50)
+    upstream = await stdio.UpstreamControl.start()
+    workdir = tempfile.mkdtemp(prefix="orm-bench-http-")
+    tokens = [f"bench-token-{n:02d}-0123456789abcdef" for n in range(USERS)]
+    tokens_file = Path(workdir) / "tokens.txt"
+    tokens_file.write_text("".join(f"user{n} {token}\n" for n, token in enumerate(tokens)))
+    tokens_file.chmod(0o600)
+    env = stdio.server_env(upstream.base_url)
+    http_env = {
+        **env,
+        "OPENROUTER_MCP_TOKENS_FILE": str(tokens_file),
+        "OPENROUTER_DATA_DIR": str(Path(workdir) / "data"),
+    }
+    if options.database_url:
+        http_env["OPENROUTER_DATABASE_URL"] = options.database_url
+    status = 0
+    try:
+        await upstream.set_delay(0.0)
+        stdio_p50 = statistics.median(await stdio_sequential(env, workdir, seq_calls))
+        replica = await start_replica(http_env, workdir)
+        try:
+            http_p50 = statistics.median(await http_sequential(replica, tokens[0], seq_calls))
+        finally:
+            await replica.stop()
+        ratio = http_p50 / stdio_p50
+        print(f"phase 1: {seq_calls} sequential chat calls, upstream instant")
+        print(f"  stdio p50 {ms(stdio_p50)}   http p50 {ms(http_p50)}   ratio {ratio:.2f} (goal <= 2.00)")
+        if ratio > 2.0:
+            status = 1
+
+        await upstream.set_delay(0.05)
+        print(f"phase 2: {clients} concurrent clients x {calls} calls, upstream 50 ms, {USERS} users")
+        for count in (1, 2):
+            replicas = [await start_replica(http_env, workdir) for _ in range(count)]
+            try:
+                results, wall = await load(replicas, tokens, clients, calls)
+                rss = [replica.rss_kb() / 1024 for replica in replicas]
+            finally:
+                for replica in replicas:
+                    await replica.stop()
+            done = sorted(results.latencies)
+            p50 = stdio.percentile(done, 50) if done else float("nan")
+            p99 = stdio.percentile(done, 99) if done else float("nan")
+            print(
+                f"  {count} replica{'s' if count > 1 else ' '}: {len(done)} ok, {len(results.errors)} errors, "
+                f"p50 {ms(p50)}, p99 {ms(p99)}, wall {wall:.2f} s, {len(done) / wall:.0f} calls/s, "
+                f"peak RSS {' + '.join(f'{value:.0f} MB' for value in rss)}"
+            )
+            if results.errors:
+                print(f"    first errors: {results.errors[:3]}")
+                status = 1
+    finally:
+        await upstream.stop()
+    return status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer calls (smoke run)")
+    parser.add_argument("--database-url", help="OPENROUTER_DATABASE_URL for the HTTP replicas (e.g. PostgreSQL)")
+    raise SystemExit(asyncio.run(main_async(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
