@@ -206,3 +206,24 @@ async def test_a_call_under_the_body_limit_reaches_the_upstream(team: TeamServer
     assert result.is_error is False
     assert isinstance(result.content[0], TextContent)
     assert len(upstream.requests) >= 1
+
+
+# --- choosing the transport -------------------------------------------------------------------------------
+
+
+async def test_the_transport_can_be_chosen_by_environment_variables(tmp_path: Path, env: dict[str, str]) -> None:
+    server = TeamServer(tmp_path, {**env, "OPENROUTER_MCP_TRANSPORT": "http", "OPENROUTER_MCP_PORT": "0"})
+    server.args = []
+    server.start()
+    try:
+        async with server.http() as http:
+            response = await http.get(server.base + "/healthz")
+    finally:
+        server.stop()
+    assert response.json()["status"] == "ok"
+    assert server.url.startswith("http://127.0.0.1:")
+
+
+def test_a_bad_setting_stops_the_team_server_at_start_naming_the_variable(tmp_path: Path, env: dict[str, str]) -> None:
+    message = _refused(tmp_path, {**env, "OPENROUTER_MCP_MAX_CONCURRENT_PER_USER": "lots"})
+    assert "OPENROUTER_MCP_MAX_CONCURRENT_PER_USER='lots' is invalid" in message
