@@ -93,6 +93,11 @@ class BearerAuth:
                 await self.app(scope, receive, send)
                 return
             response = _unauthorized("invalid_token", "the bearer token is not valid")
+        client = scope.get("client")
+        # Never the header itself: a wrong token may be a right one for another server.
+        logger.warning(
+            "refused a request from %s: %s", client[0] if client else "?", response.headers["www-authenticate"]
+        )
         await response(scope, receive, send)
 
 

@@ -36,6 +36,9 @@ async def test_a_request_with_a_token_not_in_the_tokens_file_is_refused_with_401
         response = await http.post(team.url, json=INITIALIZE, headers=MCP_HEADERS)
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    # The operator sees the refusal; nobody sees the token that was tried.
+    assert "refused a request from 127.0.0.1" in team.stderr_text()
+    assert ALICE not in team.stderr_text()
 
 
 async def test_a_request_with_another_authorization_scheme_is_refused_with_401(team: TeamServer) -> None:
