@@ -7,7 +7,8 @@ JSON-RPC session. Phases:
   1. latency: 200 sequential chat_completion calls, upstream instant; HTTP p50 vs stdio p50 (goal <= 2x)
   2. load: 64 concurrent clients x 50 calls each, upstream 50 ms, 8 users from a tokens file (8 clients
      each, under the default cap of 16); errors (goal 0), p50/p99, wall time, calls/s, peak RSS per
-     server; with one replica, then two replicas side by side (clients alternate between them)
+     server; with one replica, then two replicas side by side (clients alternate between them), on
+     --database-url (PostgreSQL, as replicas should be run) or else on one shared SQLite file
 The HTTP client speaks raw JSON-RPC over POST /mcp (protocol 2025-11-25, stateless: no initialize),
 reading each answer from its SSE response, with one keep-alive connection per client.
 """
@@ -218,14 +219,16 @@ async def main_async(options: argparse.Namespace) -> int:
     tokens_file = Path(workdir) / "tokens.txt"
     tokens_file.write_text("".join(f"user{n} {token}\n" for n, token in enumerate(tokens)))
     tokens_file.chmod(0o600)
-    env = stdio.server_env(upstream.base_url)
+    # Phase 1 compares like with like: both on the default store (SQLite), each in a directory of its own.
+    env = {**stdio.server_env(upstream.base_url), "OPENROUTER_DATA_DIR": str(Path(workdir) / "stdio-data")}
     http_env = {
         **env,
         "OPENROUTER_MCP_TOKENS_FILE": str(tokens_file),
-        "OPENROUTER_DATA_DIR": str(Path(workdir) / "data"),
+        "OPENROUTER_DATA_DIR": str(Path(workdir) / "http-data"),
     }
+    load_env = dict(http_env)
     if options.database_url:
-        http_env["OPENROUTER_DATABASE_URL"] = options.database_url
+        load_env["OPENROUTER_DATABASE_URL"] = options.database_url
     status = 0
     try:
         await upstream.set_delay(0.0)
@@ -242,9 +245,10 @@ async def main_async(options: argparse.Namespace) -> int:
             status = 1
 
         await upstream.set_delay(0.05)
-        print(f"phase 2: {clients} concurrent clients x {calls} calls, upstream 50 ms, {USERS} users")
+        store = "PostgreSQL" if options.database_url else "one SQLite file"
+        print(f"phase 2: {clients} concurrent clients x {calls} calls, upstream 50 ms, {USERS} users, store: {store}")
         for count in (1, 2):
-            replicas = [await start_replica(http_env, workdir) for _ in range(count)]
+            replicas = [await start_replica(load_env, workdir) for _ in range(count)]
             try:
                 results, wall = await load(replicas, tokens, clients, calls)
                 rss = [replica.rss_kb() / 1024 for replica in replicas]
