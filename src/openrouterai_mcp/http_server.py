@@ -101,19 +101,19 @@ class BearerAuth:
         await response(scope, receive, send)
 
 
-def _security(tokens: TokenTable | None) -> TransportSecuritySettings:
+def _security(tokens: TokenTable | None, host: str) -> TransportSecuritySettings:
     if tokens is not None:
         # Behind a reverse proxy the Host is whatever name the team uses; the bearer token, which a
         # rebinding web page cannot know, is the protection.
         return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    # The loopback names, and the address the server is bound to (which may be another 127.x.y.z).
+    bound = f"[{host.strip('[]')}]" if ":" in host else host
+    names = dict.fromkeys((*_LOOPBACK_NAMES, bound))
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
-        allowed_hosts=[*_LOOPBACK_NAMES, *(f"{name}:*" for name in _LOOPBACK_NAMES)],
+        allowed_hosts=[*names, *(f"{name}:*" for name in names)],
         allowed_origins=[
-            f"{scheme}://{name}{port}"
-            for scheme in ("http", "https")
-            for name in _LOOPBACK_NAMES
-            for port in ("", ":*")
+            f"{scheme}://{name}{port}" for scheme in ("http", "https") for name in names for port in ("", ":*")
         ],
     )
 
@@ -147,7 +147,7 @@ def create_app(settings: Settings, tokens: TokenTable | None, *, config_error: s
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         json_response=False,
-        transport_security=_security(tokens),
+        transport_security=_security(tokens, settings.mcp_host),
         max_request_body_size=int(settings.mcp_max_body_mb * 1024 * 1024),
         host=settings.mcp_host,
     )

@@ -230,3 +230,16 @@ async def test_the_transport_can_be_chosen_by_environment_variables(tmp_path: Pa
 def test_a_bad_setting_stops_the_team_server_at_start_naming_the_variable(tmp_path: Path, env: dict[str, str]) -> None:
     message = _refused(tmp_path, {**env, "OPENROUTER_MCP_MAX_CONCURRENT_PER_USER": "lots"})
     assert "OPENROUTER_MCP_MAX_CONCURRENT_PER_USER='lots' is invalid" in message
+
+
+async def test_without_a_tokens_file_another_loopback_address_serves_requests_naming_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    server = TeamServer(tmp_path, env, "--host", "127.0.0.2").start()
+    try:
+        async with server.http() as http:
+            response = await http.post(server.url, json=INITIALIZE, headers=MCP_HEADERS)
+    finally:
+        server.stop()
+    assert server.url.startswith("http://127.0.0.2:")
+    assert response.status_code == 200
