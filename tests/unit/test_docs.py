@@ -19,8 +19,8 @@ SETTINGS_VARIABLES = {name for field in Settings.model_fields for name in variab
 KNOWN_VARIABLES = SETTINGS_VARIABLES | PENDING_FEATURE_VARIABLES
 # Pages the other features' engineers write; the README links them before they land on this branch.
 PAGES_OF_OTHER_FEATURES = {"docs/multimodal.md", "docs/models.md", "docs/conversations.md", "docs/team-server.md"}
-# Variables that configure something other than this server (uv, the MCP SDK), named in examples.
-FOREIGN_VARIABLES = {"UV_COMPILE_BYTECODE", "PYTHONDONTWRITEBYTECODE", "MCP_TOOL_TIMEOUT"}
+# Variables that configure something other than this server (uv, the MCP SDK, mcp-remote), named in examples.
+FOREIGN_VARIABLES = {"UV_COMPILE_BYTECODE", "PYTHONDONTWRITEBYTECODE", "MCP_TOOL_TIMEOUT", "AUTH_HEADER"}
 
 JSON_BLOCK = re.compile(r"```json[^\n]*\n(.*?)```", re.DOTALL)
 OUR_VARIABLE = re.compile(r"\b(OPENROUTER_[A-Z0-9_]*[A-Z0-9])\b(?!_?\*)")
