@@ -57,11 +57,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _unauthorized(error: str, description: str) -> Response:
+def _unauthorized(reason: str, error: str | None = None) -> Response:
+    # RFC 6750 §3.1: a request without bearer credentials gets the bare challenge, a wrong token an error code.
+    challenge = f'Bearer realm="openrouterai-mcp", error="{error}"' if error else 'Bearer realm="openrouterai-mcp"'
     return JSONResponse(
-        {"error": error, "error_description": description},
+        {"error": error or "unauthorized", "error_description": reason},
         status_code=401,
-        headers={"WWW-Authenticate": f'Bearer error="{error}", error_description="{description}"'},
+        headers={"WWW-Authenticate": challenge},
     )
 
 
@@ -73,8 +75,9 @@ class BearerAuth:
         self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") == HEALTH_PATH:
-            await self.app(scope, receive, send)
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not (path == MCP_PATH or path.startswith(MCP_PATH + "/")):
+            await self.app(scope, receive, send)  # /healthz, and 404 for anything else
             return
         if self.tokens is None:
             scope[CALLER_SCOPE_KEY] = LOCAL_CALLER
@@ -82,22 +85,20 @@ class BearerAuth:
             return
         header = Request(scope).headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not header:
-            response = _unauthorized("invalid_request", "this server needs an Authorization: Bearer <token> header")
-        elif scheme.lower() != "bearer" or not token.strip():
-            response = _unauthorized("invalid_request", "only the Bearer authorization scheme is accepted")
+        if scheme.lower() != "bearer" or not token.strip():
+            reason = "this server needs an Authorization: Bearer <token> header"
+            response = _unauthorized(reason)
         else:
             caller = self.tokens.caller_for(token.strip())
             if caller is not None:
                 scope[CALLER_SCOPE_KEY] = caller
                 await self.app(scope, receive, send)
                 return
-            response = _unauthorized("invalid_token", "the bearer token is not valid")
+            reason = "the bearer token is not valid"
+            response = _unauthorized(reason, "invalid_token")
         client = scope.get("client")
         # Never the header itself: a wrong token may be a right one for another server.
-        logger.warning(
-            "refused a request from %s: %s", client[0] if client else "?", response.headers["www-authenticate"]
-        )
+        logger.warning("refused a request from %s: %s", client[0] if client else "?", reason)
         await response(scope, receive, send)
 
 

@@ -28,7 +28,8 @@ async def test_a_request_without_an_authorization_header_is_refused_with_401_and
     async with team.http() as http:
         response = await http.post(team.url, json=INITIALIZE, headers=MCP_HEADERS)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith("Bearer")
+    # RFC 6750: no credentials, no error code in the challenge.
+    assert response.headers["www-authenticate"] == 'Bearer realm="openrouterai-mcp"'
 
 
 async def test_a_request_with_a_token_not_in_the_tokens_file_is_refused_with_401(team: TeamServer) -> None:
@@ -62,6 +63,12 @@ async def test_each_user_of_the_tokens_file_can_list_and_call_tools(team: TeamSe
             assert "chat_completion" in {tool.name for tool in tools.tools}
             result = await client.call_tool("validate_model", {"model": "anthropic/claude-3.5-sonnet"})
             assert result.is_error is False
+
+
+async def test_paths_other_than_mcp_answer_404_without_asking_for_a_token(team: TeamServer) -> None:
+    async with team.http() as http:
+        response = await http.get(team.base + "/.well-known/oauth-protected-resource")
+    assert response.status_code == 404
 
 
 async def test_the_health_check_answers_without_a_token(team: TeamServer) -> None:
