@@ -5,8 +5,8 @@ Layers, outermost first:
   else 401 with `WWW-Authenticate: Bearer`. The caller it finds travels in the request's ASGI scope to
   `tools.base.caller_of`. Without a tokens file the server is loopback-only and single-user: the SDK's
   Host/Origin check (421/403) stops DNS rebinding, and the caller is the local user.
-- The SDK's Streamable HTTP app, stateless (any replica answers any request), SSE responses (progress),
-  with its request-body cap (413).
+- The request-body cap (413), then the SDK's Streamable HTTP session manager, stateless (any replica
+  answers any request), answering in SSE when the call carries a progress token (`response_mode.py`).
 - `CallLimits` (MCP middleware): the per-user concurrent-call cap, and cancellation across POSTs.
 """
 
@@ -22,15 +22,19 @@ import sys
 from collections.abc import Generator
 
 import uvicorn
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .call_limits import CallLimits
 from .identity import LOCAL_CALLER
 from .lifecycle import exit_now, exit_on_signals
+from .response_mode import PerRequestSessionManager, response_mode
 from .server import create_server
 from .settings import Settings
 from .tokens import TOKENS_VARIABLE, TokensFileError, TokenTable, load_tokens
@@ -139,18 +143,22 @@ def create_app(settings: Settings, tokens: TokenTable | None, *, config_error: s
     """The whole team server as one ASGI app."""
     server = create_server(settings, config_error=config_error)
     server.middleware.append(CallLimits(settings.mcp_max_concurrent_per_user))
+    manager = PerRequestSessionManager(
+        app=server._lowlevel_server,  # pyright: ignore[reportPrivateUsage]
+        stateless=True,
+        security_settings=_security(tokens, settings.mcp_host),
+        max_request_body_size=(limit := int(settings.mcp_max_body_mb * 1024 * 1024)),
+    )
 
-    @server.custom_route(HEALTH_PATH, methods=["GET"])
-    async def healthz(_request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
+    async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
 
-    app = server.streamable_http_app(
-        streamable_http_path=MCP_PATH,
-        stateless_http=True,
-        json_response=False,
-        transport_security=_security(tokens, settings.mcp_host),
-        max_request_body_size=int(settings.mcp_max_body_mb * 1024 * 1024),
-        host=settings.mcp_host,
+    app = Starlette(
+        routes=[
+            Route(MCP_PATH, endpoint=response_mode(StreamableHTTPASGIApp(manager), limit)),
+            Route(HEALTH_PATH, endpoint=healthz, methods=["GET"]),
+        ],
+        lifespan=lambda _app: manager.run(),
     )
     return BearerAuth(app, tokens)
 

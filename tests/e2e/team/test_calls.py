@@ -21,7 +21,7 @@ from mcp.types import CallToolResult
 from tests.e2e.team.conftest import ALICE, BOB
 from tests.fake_upstream import CHAT, FakeUpstream, Reply, completion, sse_chunks
 from tests.results import failed, ok
-from tests.team_server import TeamServer
+from tests.team_server import MCP_HEADERS, TeamServer
 
 USER = [{"role": "user", "content": "Say hello"}]
 MODES = ["legacy", "auto"]
@@ -204,3 +204,27 @@ def _accepts(server: TeamServer) -> bool:
     except httpx2.TransportError:
         return False
     return True
+
+
+# --- JSON or SSE answers -----------------------------------------------------------------------------------
+
+
+def _call(request_id: int, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"name": "chat_completion", "arguments": {"messages": USER}}
+    if meta is not None:
+        params["_meta"] = meta
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+async def test_a_call_without_a_progress_token_is_answered_in_json_and_one_with_a_token_as_a_stream(
+    team: TeamServer,
+) -> None:
+    headers = {**MCP_HEADERS, "MCP-Protocol-Version": "2025-11-25"}
+    async with team.http(ALICE) as http:
+        plain = await http.post(team.url, json=_call(1), headers=headers)
+        streamed = await http.post(team.url, json=_call(2, {"progressToken": "p-1"}), headers=headers)
+    assert plain.headers["content-type"].startswith("application/json")
+    assert plain.json()["result"]["isError"] is False
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    assert '"progressToken":"p-1"' in streamed.text.replace(" ", "")
+    assert '"id":2' in streamed.text.replace(" ", "")
