@@ -6,7 +6,6 @@ port it got (`--port 0`). `connect()` gives an SDK client over Streamable HTTP w
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -20,7 +19,7 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import server_command
+from tests.conftest import process_env, server_command
 
 _LISTENING = re.compile(r"serving MCP at (http://\S+/mcp)")
 
@@ -42,7 +41,7 @@ class TeamServer:
         with self.stderr_path.open("wb") as errlog:
             self.process = subprocess.Popen(
                 [*server_command(), *self.args],
-                env={"PATH": os.environ.get("PATH", ""), **self.env},
+                env=process_env(self.env),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

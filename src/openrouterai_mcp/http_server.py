@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .call_limits import CallLimits
 from .identity import LOCAL_CALLER
-from .lifecycle import exit_now, exit_on_signals
+from .lifecycle import exit_now, exit_on_signals, loop_options
 from .response_mode import PerRequestSessionManager, response_mode
 from .server import create_server
 from .settings import Settings
@@ -210,6 +210,8 @@ def serve(settings: Settings, *, config_error: str | None = None) -> None:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=math.ceil(settings.mcp_shutdown_grace),
         lifespan="on",
+        # OPENROUTER_UVLOOP, as over stdio: uvloop where installed unless turned off.
+        loop="uvloop" if loop_options(settings.uvloop) else "asyncio",
         access_log=False,
         server_header=False,
     )
