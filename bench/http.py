@@ -2,15 +2,15 @@
 
 Run from the repository root:  uv run python bench/http.py  [--quick] [--database-url postgresql://...]
 
-Reuses bench/run.py's loopback fake of the OpenRouter API (a child process, delay knob) and its stdio
-JSON-RPC session. Phases:
+Reuses the benchmark's loopback fake of the OpenRouter API (bench/upstream.py: a child process with a
+delay knob) and its stdio JSON-RPC session (bench/harness.py). Phases:
   1. latency: 200 sequential chat_completion calls, upstream instant; HTTP p50 vs stdio p50 (goal <= 2x)
   2. load: 64 concurrent clients x 50 calls each, upstream 50 ms, 8 users from a tokens file (8 clients
      each, under the default cap of 16); errors (goal 0), p50/p99, wall time, calls/s, peak RSS per
      server; with one replica, then two replicas side by side (clients alternate between them), on
      --database-url (PostgreSQL, as replicas should be run) or else on one shared SQLite file
 The HTTP client speaks raw JSON-RPC over POST /mcp (protocol 2025-11-25, stateless: no initialize),
-reading each answer from its SSE response, with one keep-alive connection per client.
+reading each answer (JSON, or SSE when streamed), on one keep-alive connection per client.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named http.py: drop its directory from the import path before anything imports `http`.
+# This file is named http.py: its directory goes to the end of the import path, so `import http` still
+# finds the standard library while the benchmark's own modules (harness, upstream, workloads) are found.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE] + [_HERE]
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -32,22 +32,13 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
-import httpx  # noqa: E402
+from harness import Session, Target, percentile, project_argv, server_env  # noqa: E402
+from upstream import UpstreamControl  # noqa: E402
+from workloads import CHAT_ARGS  # noqa: E402
 
-
-def _load_stdio_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_run", Path(_HERE) / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-stdio = _load_stdio_bench()
 USERS = 8
 PROTOCOL = "2025-11-25"
 _LISTENING = re.compile(rb"serving MCP at (http://\S+/mcp)")
@@ -76,7 +67,7 @@ class Replica:
 
 async def start_replica(env: dict[str, str], cwd: str) -> Replica:
     proc = await asyncio.create_subprocess_exec(
-        *stdio.project_argv(),
+        *project_argv(),
         "--transport",
         "http",
         "--port",
@@ -119,18 +110,39 @@ def _answer(body: str) -> dict[str, Any]:
 
 
 class HttpClient:
+    """One keep-alive HTTP/1.1 connection speaking raw bytes, as the stdio harness speaks raw JSON-RPC:
+    the client's own cost stays out of the figures (an httpx request costs about 1 ms of CPU by itself)."""
+
     def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.http = httpx.AsyncClient(
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json, text/event-stream",
-                "MCP-Protocol-Version": PROTOCOL,
-            },
-            timeout=60.0,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+        self.head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+            f"MCP-Protocol-Version: {PROTOCOL}\r\n"
         )
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self.next_id = 0
+
+    async def _exchange(self, body: bytes) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(f"{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        status = int((await reader.readline()).split()[1])
+        headers: dict[str, str] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            return status, await reader.readexactly(int(headers["content-length"]))
+        chunks: list[bytes] = []  # chunked (an SSE answer)
+        while size := int((await reader.readline()).strip(), 16):
+            chunks.append(await reader.readexactly(size))
+            await reader.readline()
+        await reader.readline()
+        return status, b"".join(chunks)
 
     async def call(self, results: Results) -> None:
         self.next_id += 1
@@ -138,24 +150,26 @@ class HttpClient:
             "jsonrpc": "2.0",
             "id": self.next_id,
             "method": "tools/call",
-            "params": {"name": "chat_completion", "arguments": stdio.CHAT_ARGS},
+            "params": {"name": "chat_completion", "arguments": CHAT_ARGS},
         }
         started = time.perf_counter()
         try:
-            response = await self.http.post(self.url, json=request)
-            message = _answer(response.text)
-        except (httpx.HTTPError, ValueError) as exc:
+            status, body = await self._exchange(json.dumps(request).encode())
+            message = _answer(body.decode())
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as exc:
             results.errors.append(f"{type(exc).__name__}: {exc}")
+            self.streams = None
             return
         elapsed = time.perf_counter() - started
         result = message.get("result") or {}
-        if response.status_code != 200 or result.get("isError") or "error" in message:
-            results.errors.append(f"{response.status_code}: {json.dumps(message)[:200]}")
+        if status != 200 or result.get("isError") or "error" in message:
+            results.errors.append(f"{status}: {json.dumps(message)[:200]}")
             return
         results.latencies.append(elapsed)
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self.streams is not None:
+            self.streams[1].close()
 
 
 async def http_sequential(replica: Replica, token: str, calls: int) -> list[float]:
@@ -174,14 +188,14 @@ async def http_sequential(replica: Replica, token: str, calls: int) -> list[floa
 
 
 async def stdio_sequential(env: dict[str, str], cwd: str, calls: int) -> list[float]:
-    session = stdio.Session(stdio.Target("project", stdio.project_argv()), env, cwd)
+    session = Session(Target("project", project_argv()), env, cwd)
     await session.spawn()
     try:
         await session.initialize()
-        await session.call_tool("chat_completion", stdio.CHAT_ARGS)
+        await session.call_tool("chat_completion", CHAT_ARGS)
         latencies: list[float] = []
         for _ in range(calls):
-            elapsed, ok = await session.call_tool("chat_completion", stdio.CHAT_ARGS)
+            elapsed, ok = await session.call_tool("chat_completion", CHAT_ARGS)
             if not ok:
                 raise SystemExit("a stdio chat call failed")
             latencies.append(elapsed)
@@ -213,14 +227,14 @@ def ms(seconds: float) -> str:
 async def main_async(options: argparse.Namespace) -> int:
     seq_calls = 50 if options.quick else 200
     clients, calls = (64, 10) if options.quick else (64, 50)
-    upstream = await stdio.UpstreamControl.start()
+    upstream = await UpstreamControl.start()
     workdir = tempfile.mkdtemp(prefix="orm-bench-http-")
     tokens = [f"bench-token-{n:02d}-0123456789abcdef" for n in range(USERS)]
     tokens_file = Path(workdir) / "tokens.txt"
     tokens_file.write_text("".join(f"user{n} {token}\n" for n, token in enumerate(tokens)))
     tokens_file.chmod(0o600)
     # Phase 1 compares like with like: both on the default store (SQLite), each in a directory of its own.
-    env = {**stdio.server_env(upstream.base_url), "OPENROUTER_DATA_DIR": str(Path(workdir) / "stdio-data")}
+    env = {**server_env(upstream.base_url), "OPENROUTER_DATA_DIR": str(Path(workdir) / "stdio-data")}
     http_env = {
         **env,
         "OPENROUTER_MCP_TOKENS_FILE": str(tokens_file),
@@ -256,8 +270,8 @@ async def main_async(options: argparse.Namespace) -> int:
                 for replica in replicas:
                     await replica.stop()
             done = sorted(results.latencies)
-            p50 = stdio.percentile(done, 50) if done else float("nan")
-            p99 = stdio.percentile(done, 99) if done else float("nan")
+            p50 = percentile(done, 50) if done else float("nan")
+            p99 = percentile(done, 99) if done else float("nan")
             print(
                 f"  {count} replica{'s' if count > 1 else ' '}: {len(done)} ok, {len(results.errors)} errors, "
                 f"p50 {ms(p50)}, p99 {ms(p99)}, wall {wall:.2f} s, {len(done) / wall:.0f} calls/s, "
