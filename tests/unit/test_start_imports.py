@@ -32,6 +32,9 @@ print(json.dumps(sorted(sys.modules)))
 NOT_AT_START = ("sqlalchemy", "aiosqlite", "psycopg", "platformdirs", "tenacity", "uvloop")
 OUR_LAZY_MODULES = (
     "openrouterai_mcp.store.sql",
+    "openrouterai_mcp.store.engine",
+    "openrouterai_mcp.store.conversation_sql",
+    "openrouterai_mcp.store.ledger_sql",
     "openrouterai_mcp.store.schema",
     "openrouterai_mcp.store.files",
     "openrouterai_mcp.http",
