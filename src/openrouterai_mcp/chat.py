@@ -18,8 +18,9 @@ from .errors import ValidationFailure
 from .identity import LOCAL_CALLER, Caller
 from .images import ImageSaver, has_images
 from .jsonshape import as_dict
+from .parts import TextPart
 from .providers import anthropic, openai
-from .schemas import ChatArgs, Message, TextPart
+from .schemas import ChatArgs, Message
 from .settings import Settings
 from .sse import sse_events
 

@@ -1,64 +1,24 @@
-"""Pydantic types: tool arguments (whose JSON Schema is what `tools/list` shows) and upstream payloads.
+"""The arguments of chat_completion (and compare_models, which takes the same call): messages, sampling,
+provider routing, response format, reasoning, attachments and output modalities.
 
-Argument models forbid unknown fields, except `provider`, which passes further OpenRouter routing
-fields on. Upstream payload models keep unknown fields, because the API grows.
+`provider` is the one argument model that keeps unknown fields: it passes further OpenRouter routing fields on.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, ValidationInfo, field_validator
-from pydantic.json_schema import GenerateJsonSchema
-from pydantic_core import core_schema
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, field_validator
 
-from .jsonshape import as_dict, as_list
-from .parts import (
-    MAX_PARTS,
-    PART_TYPES,
-    SOURCE_HINT,
-    AudioPart,
-    ContentPart,
-    FileData,
-    FilePart,
-    ImagePart,
-    ImageUrl,
-    InputAudio,
-    MessageContent,
-    TextPart,
-    VideoPart,
-    VideoUrl,
-)
+from ..jsonshape import as_dict, as_list
+from ..parts import MessageContent
+from .base import ConversationId, NonEmptyStr, StrictModel
 
-NonEmptyStr = Annotated[str, Field(min_length=1, max_length=512)]
-ConversationId = Annotated[str, Field(min_length=1, max_length=64)]
 ProviderName = Annotated[str, Field(min_length=1, max_length=256)]
 MAX_EXTRA_DEPTH = 4
 
 
-__all__ = [
-    "MAX_PARTS",
-    "PART_TYPES",
-    "SOURCE_HINT",
-    "AudioPart",
-    "ContentPart",
-    "FileData",
-    "FilePart",
-    "ImagePart",
-    "ImageUrl",
-    "InputAudio",
-    "MessageContent",
-    "TextPart",
-    "VideoPart",
-    "VideoUrl",
-]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class Message(_Strict):
+class Message(StrictModel):
     role: Literal["system", "user", "assistant"] = Field(description="Who wrote the message.")
     content: MessageContent = Field(
         description="The message text, or an array of 1..64 parts: text, image_url, file, input_audio, video_url."
@@ -68,12 +28,12 @@ class Message(_Strict):
 PROVIDER_SORTS = ("price", "throughput", "latency")
 
 
-class ProviderSortBy(_Strict):
+class ProviderSortBy(StrictModel):
     by: Literal["price", "throughput", "latency"]
     partition: Literal["model", "none"] | None = None
 
 
-class MaxPrice(_Strict):
+class MaxPrice(StrictModel):
     prompt: float | str | None = Field(default=None, description="USD per million prompt tokens")
     completion: float | str | None = Field(default=None, description="USD per million completion tokens")
     image: float | str | None = None
@@ -139,7 +99,7 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
-class JsonSchemaFormat(_Strict):
+class JsonSchemaFormat(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     schema_: dict[str, JsonValue] | None = Field(default=None, alias="schema")
     strict: bool | None = None
@@ -148,12 +108,12 @@ class JsonSchemaFormat(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
-class ResponseFormat(_Strict):
+class ResponseFormat(StrictModel):
     type: Literal["text", "json_object", "json_schema"]
     json_schema: JsonSchemaFormat | None = None
 
 
-class Reasoning(_Strict):
+class Reasoning(StrictModel):
     # Any value is passed on: the upstream knows which efforts each model takes (the catalog lists `max` for some)
     # and new ones appear; refusing one here would block a model we cannot know about.
     effort: str | None = Field(
@@ -167,7 +127,7 @@ class Reasoning(_Strict):
     enabled: bool | None = None
 
 
-class ChatArgs(_Strict):
+class ChatArgs(StrictModel):
     model: NonEmptyStr | None = Field(
         default=None,
         description="Model id, e.g. openai/gpt-4o. Suffixes :nitro, :floor, :online, :free pass through. "
@@ -240,148 +200,3 @@ class ChatArgs(_Strict):
     def _one_attachment(cls, value: Any) -> Any:
         # "attachments": "/home/me/shot.png" is what an assistant writes for one file: take it as a list of one.
         return [value] if isinstance(value, str) else value
-
-
-class Capabilities(_Strict):
-    functions: bool | None = None
-    tools: bool | None = None
-    vision: bool | None = None
-    json_mode: bool | None = None
-    audio_input: bool | None = None
-    file_input: bool | None = None
-    video_input: bool | None = None
-    image_output: bool | None = None
-    reasoning: bool | None = None
-
-
-class SearchArgs(_Strict):
-    query: Annotated[str, Field(max_length=512)] | None = Field(
-        default=None,
-        description="Case-insensitive text in the model's id, name or description; several words must all "
-        "appear (-_/.: count as spaces), e.g. 'gpt 4o mini'.",
-    )
-    provider: Annotated[str, Field(max_length=256)] | None = Field(
-        default=None, description="The id's part before '/', e.g. anthropic."
-    )
-    minContextLength: int | None = Field(default=None, ge=0, description="Smallest context window, in tokens.")
-    maxContextLength: int | None = Field(default=None, ge=0, description="Largest context window, in tokens.")
-    maxPromptPrice: float | None = Field(default=None, ge=0, description="USD per 1K prompt tokens; 0 = free only.")
-    maxCompletionPrice: float | None = Field(default=None, ge=0, description="USD per 1K completion tokens.")
-    capabilities: Capabilities | None = Field(default=None, description="Each true capability is required.")
-    supported_parameters: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
-        default=None,
-        max_length=32,
-        description='Parameters the model must all support, e.g. ["tools", "response_format"].',
-    )
-    sort: Literal["price", "context", "newest"] | None = Field(
-        default=None,
-        description="price: cheapest first (variable prices last); context: largest first; newest: most recent "
-        "first. Without it, a query ranks exact id matches first, then id, name, description matches.",
-    )
-    limit: int = Field(default=10, ge=1, le=50, description="Most results to return.")
-
-    @field_validator("maxContextLength", mode="after")
-    @classmethod
-    def _bounds_agree(cls, value: int | None, info: ValidationInfo) -> int | None:
-        # A floor above the ceiling matches no model: say so instead of an empty list.
-        floor = info.data.get("minContextLength")
-        if value is not None and floor is not None and floor > value:
-            raise ValueError(f"{value} is below minContextLength {floor}, so no model can match")
-        return value
-
-
-class ModelArgs(_Strict):
-    model: NonEmptyStr = Field(description="Model id, e.g. anthropic/claude-3.5-sonnet.")
-
-
-class NoArgs(_Strict):
-    pass
-
-
-class ListConversationsArgs(_Strict):
-    query: Annotated[str, Field(max_length=512)] | None = Field(
-        default=None, description="Case-insensitive text in the title or any message."
-    )
-    limit: int = Field(default=10, ge=1, le=50, description="Most conversations to return.")
-
-
-class GetConversationArgs(_Strict):
-    conversation_id: ConversationId = Field(description="The conversation, as chat_completion returned it.")
-    offset: int = Field(default=0, ge=0, description="First message to return (0-based; a system message counts).")
-    limit: int | None = Field(default=None, ge=1, le=1000, description="Most messages to return (default 50).")
-    char_offset: int | None = Field(
-        default=None,
-        ge=0,
-        description="With limit 1: return the message at `offset` from this character on (to read a long answer "
-        "page by page).",
-    )
-
-
-class ConversationArgs(_Strict):
-    conversation_id: ConversationId = Field(description="The conversation, as chat_completion returned it.")
-
-
-class UsageArgs(_Strict):
-    period: Literal["today", "7d", "30d", "month", "all"] = Field(
-        default="today", description="today (UTC day), 7d, 30d, month (UTC calendar month) or all."
-    )
-    group_by: Literal["model", "day", "provider"] = Field(default="model", description="Breakdown by.")
-
-
-# --- upstream payloads -------------------------------------------------------------------------
-
-
-class CatalogModel(BaseModel):
-    """One entry of a `/models` list: OpenRouter's rich shape, or a bare OpenAI/Anthropic one."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    id: str
-    name: str | None = None
-    display_name: str | None = None
-    description: str | None = None
-    created: int | float | None = None
-    created_at: str | None = None
-    owned_by: str | None = None
-    context_length: int | None = None
-    pricing: dict[str, Any] | None = None
-    architecture: dict[str, Any] | None = None
-    top_provider: dict[str, Any] | None = None
-    supported_parameters: list[str] | None = None
-    per_request_limits: dict[str, Any] | None = None
-
-
-# --- JSON Schema as tools/list shows it ----------------------------------------------------------
-
-
-class _PlainJsonSchema(GenerateJsonSchema):
-    """Optional fields are shown as their type (not `anyOf [T, null]`), without titles or null defaults."""
-
-    def nullable_schema(self, schema: core_schema.NullableSchema) -> dict[str, Any]:
-        return self.generate_inner(schema["schema"])
-
-    def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
-        generated = super().default_schema(schema)
-        if generated.get("default", ...) is None:
-            generated.pop("default")
-        return generated
-
-
-def tool_input_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """An inline JSON Schema (no `$ref`, no titles) for a tool's arguments."""
-    schema = model.model_json_schema(by_alias=True, schema_generator=_PlainJsonSchema)
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            mapping = as_dict(node)
-            ref = mapping.get("$ref")
-            if isinstance(ref, str):
-                return inline(definitions[ref.rsplit("/", 1)[-1]])
-            return {key: inline(value) for key, value in mapping.items() if key != "title"}
-        if isinstance(node, list):
-            return [inline(item) for item in as_list(node)]
-        return node
-
-    result: dict[str, Any] = inline(schema)
-    return result
