@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .outputs import JsonSchema
+from .outputs import STRING_OR_NULL, JsonSchema, open_object
 
 _TIME: JsonSchema = {"type": "string", "description": "ISO 8601, UTC (YYYY-MM-DDTHH:MM:SSZ)."}
-_OPTIONAL_STRING: JsonSchema = {"type": ["string", "null"]}
 _TRUNCATED: JsonSchema = {
     "type": "object",
     "description": "Present when the result was cut to OPENROUTER_MAX_RESULT_CHARS.",
@@ -19,16 +18,6 @@ _TRUNCATED: JsonSchema = {
 }
 
 
-def _object(properties: JsonSchema, required: list[str], description: str) -> JsonSchema:
-    return {
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "required": required,
-        "additionalProperties": True,
-    }
-
-
 _SUMMARY_FIELDS: JsonSchema = {
     "conversation_id": {"type": "string"},
     "title": {"type": "string", "description": "The start of the first user message."},
@@ -40,12 +29,12 @@ _SUMMARY_FIELDS: JsonSchema = {
 }
 _SUMMARY_REQUIRED = ["conversation_id", "title", "turns", "models", "cost", "created", "updated"]
 
-LIST_CONVERSATIONS: JsonSchema = _object(
+LIST_CONVERSATIONS: JsonSchema = open_object(
     {
         "object": {"type": "string", "description": '"list"'},
         "conversations": {
             "type": "array",
-            "items": _object(_SUMMARY_FIELDS, _SUMMARY_REQUIRED, "One stored conversation."),
+            "items": open_object(_SUMMARY_FIELDS, _SUMMARY_REQUIRED, "One stored conversation."),
         },
         "count": {"type": "integer"},
         "truncated": _TRUNCATED,
@@ -54,22 +43,22 @@ LIST_CONVERSATIONS: JsonSchema = _object(
     "Stored conversations, most recently updated first.",
 )
 
-GET_CONVERSATION: JsonSchema = _object(
+GET_CONVERSATION: JsonSchema = open_object(
     {
         **_SUMMARY_FIELDS,
         "offset": {"type": "integer"},
         "limit": {"type": "integer"},
         "messages": {
             "type": "array",
-            "items": _object(
+            "items": open_object(
                 {
                     "index": {"type": "integer", "description": "0-based position in the conversation."},
                     "role": {"type": "string"},
                     "content": {"type": ["string", "array"], "description": "Text, or content parts."},
-                    "model": _OPTIONAL_STRING,
-                    "provider": _OPTIONAL_STRING,
+                    "model": STRING_OR_NULL,
+                    "provider": STRING_OR_NULL,
                     "cost": {"type": ["number", "null"]},
-                    "generation_id": _OPTIONAL_STRING,
+                    "generation_id": STRING_OR_NULL,
                     "created": _TIME,
                 },
                 ["index", "role", "content"],
@@ -85,19 +74,19 @@ GET_CONVERSATION: JsonSchema = _object(
     "A page of a stored conversation's messages, in order.",
 )
 
-DELETE_CONVERSATION: JsonSchema = _object(
+DELETE_CONVERSATION: JsonSchema = open_object(
     {"conversation_id": {"type": "string"}, "deleted": {"type": "boolean"}},
     ["conversation_id", "deleted"],
     "The conversation's text is erased.",
 )
 
-_TOKENS: JsonSchema = _object(
+_TOKENS: JsonSchema = open_object(
     {name: {"type": "integer"} for name in ("prompt", "completion", "reasoning", "cached", "total")},
     ["prompt", "completion", "total"],
     "Tokens.",
 )
 
-GET_USAGE: JsonSchema = _object(
+GET_USAGE: JsonSchema = open_object(
     {
         "period": {"type": "string"},
         "from": _TIME,
@@ -108,7 +97,7 @@ GET_USAGE: JsonSchema = _object(
         "tokens": _TOKENS,
         "breakdown": {
             "type": "array",
-            "items": _object(
+            "items": open_object(
                 {"calls": {"type": "integer"}, "cost": {"type": "number"}, "tokens": _TOKENS},
                 ["calls", "cost"],
                 "One model, UTC day (YYYY-MM-DD) or provider, named by the group_by key.",
@@ -116,7 +105,7 @@ GET_USAGE: JsonSchema = _object(
         },
         "budgets": {
             "type": "array",
-            "items": _object(
+            "items": open_object(
                 {
                     "name": {"type": "string"},
                     "limit": {"type": "number"},

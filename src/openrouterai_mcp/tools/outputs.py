@@ -16,13 +16,14 @@ JsonSchema = dict[str, Any]
 
 DEFAULT_OUTPUT_SCHEMA: JsonSchema = {"type": "object"}
 
-_STRING_OR_NULL: JsonSchema = {"type": ["string", "null"]}
+STRING_OR_NULL: JsonSchema = {"type": ["string", "null"]}
 _INTEGER_OR_NULL: JsonSchema = {"type": ["integer", "null"]}
 _NUMBER_OR_NULL: JsonSchema = {"type": ["number", "null"]}
 _OBJECT_OR_NULL: JsonSchema = {"type": ["object", "null"]}
 
 
-def _object(properties: JsonSchema, required: list[str], description: str) -> JsonSchema:
+def open_object(properties: JsonSchema, required: list[str], description: str) -> JsonSchema:
+    """An object schema with these properties that leaves room for more (see the module docstring)."""
     return {
         "type": "object",
         "description": description,
@@ -32,20 +33,20 @@ def _object(properties: JsonSchema, required: list[str], description: str) -> Js
     }
 
 
-CHAT_COMPLETION: JsonSchema = _object(
+CHAT_COMPLETION: JsonSchema = open_object(
     {
-        "id": {**_STRING_OR_NULL, "description": "The upstream's generation id."},
+        "id": {**STRING_OR_NULL, "description": "The upstream's generation id."},
         "object": {"type": "string", "description": '"chat.completion"'},
         "created": {"type": "number", "description": "Unix time of the answer."},
-        "model": {**_STRING_OR_NULL, "description": "The model that actually answered."},
-        "provider": {**_STRING_OR_NULL, "description": "The provider that served it (OpenRouter)."},
+        "model": {**STRING_OR_NULL, "description": "The model that actually answered."},
+        "provider": {**STRING_OR_NULL, "description": "The provider that served it (OpenRouter)."},
         "choices": {
             "type": "array",
-            "items": _object(
+            "items": open_object(
                 {
                     "index": {"type": "integer"},
-                    "finish_reason": _STRING_OR_NULL,
-                    "message": _object(
+                    "finish_reason": STRING_OR_NULL,
+                    "message": open_object(
                         {"role": {"type": "string"}},
                         ["role"],
                         "The answer: content, tool_calls, and reasoning or images when the model gives them.",
@@ -58,7 +59,7 @@ CHAT_COMPLETION: JsonSchema = _object(
         "usage": {**_OBJECT_OR_NULL, "description": "Tokens, and cost in USD on OpenRouter."},
         "trimmed": {"type": "object", "description": "Present when old messages were dropped to fit the context."},
         "conversation_id": {
-            **_STRING_OR_NULL,
+            **STRING_OR_NULL,
             "description": "Pass it back to continue this conversation; null when nothing was stored.",
         },
         "stored": {"type": "boolean", "description": "Whether the call was recorded (ledger and conversation)."},
@@ -68,11 +69,11 @@ CHAT_COMPLETION: JsonSchema = _object(
     "A chat.completion, whichever API answered.",
 )
 
-_MODEL_SUMMARY: JsonSchema = _object(
+_MODEL_SUMMARY: JsonSchema = open_object(
     {
         "id": {"type": "string"},
-        "name": _STRING_OR_NULL,
-        "description": _STRING_OR_NULL,
+        "name": STRING_OR_NULL,
+        "description": STRING_OR_NULL,
         "context_length": _INTEGER_OR_NULL,
         "pricing": {"type": "object", "description": 'USD per 1K tokens as "$X/1K tokens", or "variable".'},
         "capabilities": {"type": "object", "description": "Each capability true, false or null (unknown)."},
@@ -81,13 +82,13 @@ _MODEL_SUMMARY: JsonSchema = _object(
     "A model summary.",
 )
 
-SEARCH_MODELS: JsonSchema = _object(
+SEARCH_MODELS: JsonSchema = open_object(
     {
         "id": {"type": "string"},
         "object": {"type": "string", "description": '"list"'},
         "created": {"type": "integer"},
         "data": {"type": "array", "items": _MODEL_SUMMARY},
-        "metadata": _object(
+        "metadata": open_object(
             {
                 "total_models": {"type": "integer"},
                 "filtered_count": {"type": "integer"},
@@ -101,12 +102,12 @@ SEARCH_MODELS: JsonSchema = _object(
     "The models that match, best first.",
 )
 
-MODEL_INFO: JsonSchema = _object(
+MODEL_INFO: JsonSchema = open_object(
     {
         "id": {"type": "string"},
         "object": {"type": "string", "description": '"model"'},
         "created": _INTEGER_OR_NULL,
-        "owned_by": _STRING_OR_NULL,
+        "owned_by": STRING_OR_NULL,
         "permission": {"type": "array"},
         "root": {"type": "string"},
         "parent": {"type": "null"},
@@ -116,19 +117,19 @@ MODEL_INFO: JsonSchema = _object(
     "One catalog entry: the summary in data, every other catalog field beside it.",
 )
 
-VALIDATE_MODEL: JsonSchema = _object(
+VALIDATE_MODEL: JsonSchema = open_object(
     {"model": {"type": "string"}, "valid": {"type": "boolean"}},
     ["model", "valid"],
     "The model exists (an unknown model is an error result).",
 )
 
-KEY_INFO: JsonSchema = _object(
+KEY_INFO: JsonSchema = open_object(
     {
-        "label": _STRING_OR_NULL,
+        "label": STRING_OR_NULL,
         "limit": _NUMBER_OR_NULL,
         "limit_remaining": _NUMBER_OR_NULL,
         "is_free_tier": {"type": ["boolean", "null"]},
-        "usage": _object(
+        "usage": open_object(
             {"total": _NUMBER_OR_NULL, "daily": _NUMBER_OR_NULL, "weekly": _NUMBER_OR_NULL, "monthly": _NUMBER_OR_NULL},
             [],
             "Spend in USD.",
@@ -138,13 +139,13 @@ KEY_INFO: JsonSchema = _object(
     "The API key's limit, what is left, and its spend.",
 )
 
-COMPARE_MODELS: JsonSchema = _object(
+COMPARE_MODELS: JsonSchema = open_object(
     {
         "object": {"type": "string", "description": '"comparison"'},
         "created": {"type": "number"},
         "results": {
             "type": "array",
-            "items": _object(
+            "items": open_object(
                 {
                     "model": {"type": "string"},
                     "ok": {"type": "boolean"},
