@@ -4,20 +4,42 @@ The chat code only counts (`started`, `received`, `keepalive`); `run` sends a no
 something new arrived (at most every `min_gap` seconds) and at least every `interval` seconds of
 silence, so a client that resets its timeout on progress never gives up on a thinking model.
 `AnsweredProgress` is the same machinery for a fan-out (`compare_models`): one notification as
-each model finishes, heartbeats in between.
+each model finishes, heartbeats in between. `while_reporting` runs a call with its reporter beside it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import anyio
+
+from .errors import ServerError
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[float, str], Awaitable[None]]
+T = TypeVar("T")
+
+
+async def while_reporting(report: Callable[[], Coroutine[Any, Any, None]], work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with `report` beside it until the work ends. A `ServerError` of the work comes out as itself
+    (not inside the task group's exception group), so the tool turns it into its error result."""
+    failure: ServerError | None = None
+    outcome: list[T] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(report)
+        try:
+            outcome.append(await work())
+        except ServerError as exc:
+            failure = exc
+        finally:
+            group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return outcome[0]
 
 
 class ProgressReporter:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from ..errors import ServerError
 from ..identity import Caller
 from ..jsonshape import as_dict, as_list
-from ..progress import ProgressReporter
+from ..progress import ProgressReporter, while_reporting
 from ..resultcap import cut_text, json_length
 from ..schemas import ChatArgs
 from ..store import ConversationWrite
@@ -35,18 +33,7 @@ async def _complete(
         await ctx.report_progress(progress, None, message)
 
     reporter = ProgressReporter(send, interval=state.settings.progress_interval)
-    outcome: dict[str, Any] | ServerError | None = None
-    async with anyio.create_task_group() as group:
-        group.start_soon(reporter.run)
-        try:
-            outcome = await state.chat.complete(prepared.args, reporter, **options)
-        except ServerError as exc:
-            outcome = exc
-        finally:
-            group.cancel_scope.cancel()
-    if isinstance(outcome, ServerError):
-        raise outcome
-    return outcome
+    return await while_reporting(reporter.run, lambda: state.chat.complete(prepared.args, reporter, **options))
 
 
 def _cap_answer(result: dict[str, Any], prepared: Prepared, max_chars: int) -> dict[str, Any]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-import anyio
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
 from ..compare import CompareArgs, compare
-from ..errors import ServerError
-from ..progress import AnsweredProgress
+from ..progress import AnsweredProgress, while_reporting
 from .base import AppState, caller_of, memory_of, progress_token, run_tool
 
 
@@ -34,18 +32,7 @@ async def _compare(ctx: Context[AppState], state: AppState, args: CompareArgs) -
         await ctx.report_progress(progress, None, message)
 
     reporter = AnsweredProgress(send, total=len(args.models), interval=state.settings.progress_interval)
-    outcome: dict[str, Any] | ServerError | None = None
-    async with anyio.create_task_group() as group:
-        group.start_soon(reporter.run)
-        try:
-            outcome = await compare(args, complete, on_answer=reporter.answered)
-        except ServerError as exc:
-            outcome = exc
-        finally:
-            group.cancel_scope.cancel()
-    if isinstance(outcome, ServerError):
-        raise outcome
-    return outcome
+    return await while_reporting(reporter.run, lambda: compare(args, complete, on_answer=reporter.answered))
 
 
 async def compare_models(ctx: Context[AppState]) -> CallToolResult:
