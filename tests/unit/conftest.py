@@ -14,7 +14,7 @@ from mcp import Client
 from pydantic import AliasChoices
 from store_fixtures import open_replica, store
 from unit_helpers import FakeTime, make_settings
-from unit_payloads import BASE_URL
+from unit_payloads import BASE_URL, chat_completion
 
 from openrouterai_mcp.server import create_server
 from openrouterai_mcp.settings import Settings
@@ -52,6 +52,12 @@ def fake_time() -> FakeTime:
 def router() -> respx.MockRouter:
     """A respx router for the upstream, used as the server's transport (no global patching)."""
     return respx.MockRouter(base_url=BASE_URL, assert_all_called=False)
+
+
+@pytest.fixture
+def chat_route(router: respx.MockRouter) -> respx.Route:
+    """The upstream's chat endpoint answering one plain completion (a test may override it)."""
+    return router.post("/chat/completions").respond(json=chat_completion())
 
 
 @pytest.fixture

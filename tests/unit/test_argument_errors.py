@@ -8,14 +8,8 @@ from typing import Any
 import pytest
 import respx
 from mm_helpers import text_of
-from unit_payloads import chat_completion
 
 USER = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture
-def chat_route(router: respx.MockRouter) -> respx.Route:
-    return router.post("/chat/completions").respond(json=chat_completion())
 
 
 async def test_a_wrong_provider_sort_word_reads_one_sentence_with_the_allowed_values(

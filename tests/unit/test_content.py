@@ -9,17 +9,11 @@ import pytest
 import respx
 from mm_helpers import answer, audio, file_part, image, refusal, sent_body, user, video
 from tests.media_samples import JPEG, MP3, MP4, PDF, TEXT, WAV, WEBM, b64, data_uri, png
-from unit_payloads import chat_completion
 
 from openrouterai_mcp.chat import NON_TEXT_PART_TOKENS, trim_messages
 from openrouterai_mcp.schemas import ChatArgs
 
 PNG = png()
-
-
-@pytest.fixture
-def chat_route(router: respx.MockRouter) -> respx.Route:
-    return router.post("/chat/completions").respond(json=chat_completion())
 
 
 @pytest.fixture

@@ -11,18 +11,12 @@ import pytest
 import respx
 from mm_helpers import image, refusal, sent_body, user
 from tests.media_samples import data_uri, fifo_watchdog, png
-from unit_payloads import chat_completion
 
 from openrouterai_mcp import files
 from openrouterai_mcp.files import FileRefused, FileTooLarge, read_inside
 from openrouterai_mcp.settings import ConfigError, load_settings
 
 PNG = png()
-
-
-@pytest.fixture
-def chat_route(router: respx.MockRouter) -> respx.Route:
-    return router.post("/chat/completions").respond(json=chat_completion())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import respx
 from mcp import Client
 from mcp.types import CallToolResult, TextContent, Tool
-from unit_payloads import OPENAI_STREAM, SECRET, catalog_payload, chat_completion, key_info
+from unit_payloads import OPENAI_STREAM, SECRET, catalog_payload, key_info
 
 from openrouterai_mcp.server import create_server
 from openrouterai_mcp.settings import Settings
@@ -50,11 +50,6 @@ async def listed_tools(mcp_client: Any, **settings: Any) -> dict[str, Tool]:
 @pytest.fixture
 def models_route(router: respx.MockRouter) -> respx.Route:
     return router.get("/models").respond(json=catalog_payload())
-
-
-@pytest.fixture
-def chat_route(router: respx.MockRouter) -> respx.Route:
-    return router.post("/chat/completions").respond(json=chat_completion())
 
 
 # --- tools/list ----------------------------------------------------------------------------------
