@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from mcp.types import CallToolResult, ImageContent, TextContent
 
-from tests.catalog_data import TOOLS_PARAMS, _model, catalog
+from tests.catalog_data import TOOLS_PARAMS, catalog, model_entry
 from tests.conftest import TEST_KEY, ServerProcess
 from tests.e2e.chat_request_schema import chat_body_problems
 from tests.fake_upstream import CHAT, MESSAGES, FakeUpstream, Reply, anthropic_message, completion
@@ -29,7 +29,7 @@ def upstream() -> Iterator[FakeUpstream]:
     """The usual fake catalog plus an image-generation model with reasoning."""
     models = catalog()
     models["data"].append(
-        _model(
+        model_entry(
             "google/gemini-2.5-flash-image",
             "Google: Gemini 2.5 Flash Image",
             prompt="0.0000003",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from unit_payloads import _model  # pyright: ignore[reportPrivateUsage]
+from unit_payloads import model_entry
 
 from openrouterai_mcp.catalog import CatalogIndex, applied_filters, parse_model_list
 from openrouterai_mcp.schemas import SearchArgs
@@ -23,7 +23,7 @@ def _entry(model_id: str, name: str, description: str, **fields: Any) -> dict[st
         "input_modalities": ["text"],
         "supported_parameters": PLAIN,
     } | fields
-    return _model(model_id, name, description, **options)
+    return model_entry(model_id, name, description, **options)
 
 
 def ranking_models() -> list[dict[str, Any]]:

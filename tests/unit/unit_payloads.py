@@ -53,6 +53,10 @@ def _model(
     }
 
 
+# Public name for test modules that build their own catalog entries.
+model_entry = _model
+
+
 def catalog_models() -> list[dict[str, Any]]:
     """Five models: a vision+tools+json model, a premium one, a free one, a cheap text one, a router."""
     return [
