@@ -66,6 +66,14 @@ def active_limits(now: datetime, *, daily_usd: float | None, monthly_usd: float 
     return limits
 
 
+def dollars(amount: float) -> str:
+    """A budget in USD as people write it: cents (`2.00`), or the digits a sub-cent budget needs (`0.0002`)."""
+    cents = f"{amount:.2f}"
+    if float(cents) == amount:
+        return cents
+    return f"{amount:.6f}".rstrip("0")
+
+
 def refusal(limit: Limit, spent: float) -> str | None:
     """The refusal text when `spent` has reached `limit`, else None."""
     if spent < limit.limit_usd:
@@ -73,7 +81,7 @@ def refusal(limit: Limit, spent: float) -> str | None:
     kind = "daily" if limit.name.startswith("daily") else "monthly"
     whose = f" of user {limit.user}" if limit.user is not None else ""
     return (
-        f"{kind} budget{whose} of ${limit.limit_usd:.2f} reached (${spent:.4f} spent since {iso(limit.since)}); "
+        f"{kind} budget{whose} of ${dollars(limit.limit_usd)} reached (${spent:.4f} spent since {iso(limit.since)}); "
         f"it resets at {iso(limit.resets_at)}. Raise {limit.variable} to go on."
     )
 

@@ -68,7 +68,7 @@ async def test_the_daily_budget_refuses_with_no_upstream_request_and_get_usage_s
         ok(await client.call_tool("chat_completion", {"messages": [QUESTION]}))
         refused = failed(await client.call_tool("chat_completion", {"messages": [QUESTION]}))
         usage = ok(await client.call_tool("get_usage", {"period": "today"}))
-    assert refused.startswith("Error: Rate Limit - daily budget of $0.00 reached ($0.0002 spent since ")
+    assert refused.startswith("Error: Rate Limit - daily budget of $0.0002 reached ($0.0002 spent since ")
     assert refused.endswith("Raise OPENROUTER_BUDGET_DAILY_USD to go on.")
     assert len(upstream.calls(CHAT)) == 2
     assert (usage["calls"], usage["cost"]) == (2, 0.000246)

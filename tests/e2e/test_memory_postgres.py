@@ -27,6 +27,6 @@ async def test_a_conversation_started_on_one_replica_continues_on_the_other_and_
         usage = ok(await second.call_tool("get_usage", {}))
     assert upstream.calls(CHAT)[-1].body["messages"] == [QUESTION, {"role": "assistant", "content": "Seven."}, follow]
     assert continued["stored"] is True
-    assert refused.startswith("Error: Rate Limit - daily budget of $0.00 reached ($0.0002 spent since ")
+    assert refused.startswith("Error: Rate Limit - daily budget of $0.0002 reached ($0.0002 spent since ")
     assert len(upstream.calls(CHAT)) == 2
     assert usage["calls"] == 2

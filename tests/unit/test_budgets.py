@@ -193,6 +193,15 @@ def test_a_users_own_daily_budget_applies_on_top_of_the_servers() -> None:
     assert message.endswith("Raise the user's daily budget in OPENROUTER_MCP_TOKENS_FILE to go on.")
 
 
+def test_a_sub_cent_budget_is_named_with_its_own_digits_not_rounded_to_zero() -> None:
+    now = datetime(2026, 12, 1, 8, tzinfo=timezone.utc)
+    limits = active_limits(now, daily_usd=0.0002, monthly_usd=2.5, caller=Caller())
+    daily = first_refusal(limits, [0.0003, 0.0])
+    monthly = first_refusal(limits, [0.0, 2.5])
+    assert daily is not None and daily.startswith("daily budget of $0.0002 reached ($0.0003 spent")
+    assert monthly is not None and monthly.startswith("monthly budget of $2.50 reached ($2.5000 spent")
+
+
 def test_a_december_month_resets_on_the_first_of_january() -> None:
     (limit,) = active_limits(
         datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc), daily_usd=None, monthly_usd=1.0, caller=Caller()
