@@ -49,7 +49,7 @@ def _label(variables: list[str]) -> str:
 
 def _plain(value: object) -> str:
     if isinstance(value, bool):
-        return str(value).lower()
+        return "on" if value else "off"  # the words the docs use, e.g. OPENROUTER_HISTORY=off
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

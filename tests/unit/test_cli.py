@@ -50,6 +50,11 @@ def test_help_groups_the_variables_under_their_titles_in_order() -> None:
     assert "OPENROUTER_API_KEY" not in section
 
 
+def test_help_shows_an_on_off_settings_default_as_on_the_word_the_docs_use() -> None:
+    (line,) = [line for line in settings_help().splitlines() if line.strip().startswith("OPENROUTER_HISTORY ")]
+    assert line.endswith("[default: on]")
+
+
 def test_every_setting_has_a_one_line_description() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, name
