@@ -21,14 +21,14 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import anyio
 from cachetools import TTLCache
 from pydantic import ValidationError
 
+from .catalog_fields import created_of, derive_capabilities, format_price, modalities_of, price_per_thousand
 from .errors import ModelNotFound, UpstreamProtocolError, UpstreamStatusError
 from .jsonshape import as_dict, as_list
 from .ranking import TIERS, TextQuery, normalize_words, sort_orders
@@ -36,78 +36,9 @@ from .schemas import CatalogModel, SearchArgs
 
 logger = logging.getLogger(__name__)
 
-THOUSAND = Decimal(1000)
-VARIABLE_PRICE = "variable"
 # Suffixes OpenRouter accepts on any model id; they select a routing variant, not another model.
 ROUTING_SUFFIXES = (":nitro", ":floor", ":online", ":exacto", ":thinking")
 _SUMMARY_KEYS = {"id", "name", "description", "context_length", "pricing", "created"}
-
-
-def price_per_thousand(value: Any) -> Decimal | None:
-    """USD per 1K tokens from a per-token price string; None when unknown or variable (negative)."""
-    if value is None:
-        return None
-    try:
-        per_token = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not per_token.is_finite() or per_token < 0:
-        return None
-    return per_token * THOUSAND
-
-
-def format_price(value: Any) -> str | None:
-    """`"$X/1K tokens"`, `"variable"` for router models, or None when the catalog gives no price."""
-    if value is None:
-        return None
-    per_thousand = price_per_thousand(value)
-    if per_thousand is None:
-        return VARIABLE_PRICE if _is_negative(value) else None
-    text = format(per_thousand.normalize(), "f")
-    return f"${text}/1K tokens"
-
-
-def _is_negative(value: Any) -> bool:
-    try:
-        return Decimal(str(value)) < 0
-    except InvalidOperation:
-        return False
-
-
-def derive_capabilities(model: CatalogModel) -> dict[str, bool | None]:
-    """Capability flags from the real catalog fields; None where the endpoint does not say."""
-    params = model.supported_parameters
-    inputs = _modalities(model, "input_modalities")
-    outputs = _modalities(model, "output_modalities")
-    tools = None if params is None else "tools" in params
-    json_mode = None if params is None else ("response_format" in params or "structured_outputs" in params)
-    return {
-        "functions": tools,
-        "tools": tools,
-        "vision": None if inputs is None else "image" in inputs,
-        "json_mode": json_mode,
-        "audio_input": None if inputs is None else "audio" in inputs,
-        "file_input": None if inputs is None else "file" in inputs,
-        "video_input": None if inputs is None else "video" in inputs,
-        "image_output": None if outputs is None else "image" in outputs,
-        "reasoning": None if params is None else "reasoning" in params,
-    }
-
-
-def _modalities(model: CatalogModel, key: str) -> list[str] | None:
-    value = (model.architecture or {}).get(key)
-    return [str(item) for item in as_list(value)] if isinstance(value, list) else None
-
-
-def _created(model: CatalogModel) -> int | None:
-    if model.created is not None:
-        return int(model.created)
-    if model.created_at:
-        try:
-            return int(datetime.fromisoformat(model.created_at.replace("Z", "+00:00")).timestamp())
-        except ValueError:
-            return None
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +81,8 @@ def index_model(model: CatalogModel) -> IndexedModel:
             "completion": format_price(pricing.get("completion")),
         },
         "capabilities": capabilities,
-        "input_modalities": _modalities(model, "input_modalities"),
-        "output_modalities": _modalities(model, "output_modalities"),
+        "input_modalities": modalities_of(model, "input_modalities"),
+        "output_modalities": modalities_of(model, "output_modalities"),
     }
     haystack = "\n".join(part.lower() for part in (model.id, name or "", model.description or ""))
     id_lower = model.id.lower()
@@ -169,7 +100,7 @@ def index_model(model: CatalogModel) -> IndexedModel:
         words_name=words[1],
         words_all="\n".join(words),
         parameters=None if params is None else frozenset(param.lower() for param in params),
-        created=_created(model),
+        created=created_of(model),
         provider=model.id.split("/", 1)[0].lower() if "/" in model.id else (model.owned_by or "").lower(),
         context_length=model.context_length,
         prompt_price=price_per_thousand(pricing.get("prompt")),
@@ -285,7 +216,7 @@ def model_info(row: IndexedModel) -> dict[str, Any]:
     info: dict[str, Any] = {
         "id": entry.id,
         "object": "model",
-        "created": _created(entry),
+        "created": created_of(entry),
         "owned_by": entry.owned_by or (entry.id.split("/", 1)[0] if "/" in entry.id else None),
         "permission": [],
         "root": entry.id,
