@@ -19,7 +19,6 @@ from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .settings_fields import (
-    DATABASE_SCHEMES,
     DEFAULT_ANTHROPIC_URL,
     DEFAULT_BASE_URL,
     ApiFormat,
@@ -27,9 +26,8 @@ from .settings_fields import (
     LogLevel,
     ProviderSort,
     Settings,
-    hide_url_password,
-    is_placeholder,
 )
+from .settings_values import DATABASE_SCHEMES, hide_url_password, is_placeholder
 
 __all__ = [
     "DATABASE_SCHEMES",

@@ -8,9 +8,7 @@ Both products' variable names are accepted: the TypeScript original's `OPENROUTE
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,12 +21,24 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .jsonshape import as_dict, as_list
+from .jsonshape import as_dict
+from .settings_values import (
+    API_SCHEMES,
+    DATABASE_SCHEMES,
+    PROXY_SCHEMES,
+    absolute_path,
+    absolute_url,
+    blank_is_unset,
+    comma_list,
+    is_placeholder,
+    json_or_comma_list,
+    normalise_case,
+    on_off,
+    path_list,
+)
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
-
-DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite://", "sqlite+aiosqlite://")
 
 ProviderSort = Literal["price", "throughput", "latency"]
 DataCollection = Literal["allow", "deny"]
@@ -36,27 +46,11 @@ ApiFormat = Literal["openai", "anthropic"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-_API_SCHEMES = frozenset({"http", "https"})
-_PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
-_PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
-
-
-_URL_PASSWORD = re.compile(r"(?P<head>^(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/@:\s]+:)[^/@\s]+(?=@)")
-
-
-def hide_url_password(value: str) -> str:
-    """A URL with the password of its `user:password@` part replaced by `***` (proxy URLs carry them)."""
-    return _URL_PASSWORD.sub(r"\g<head>***", value)
-
-
-def is_placeholder(value: Any) -> bool:
-    """An MCP Bundle's `${user_config.x}` left in place for a field the user did not fill."""
-    return isinstance(value, str) and value.startswith("${user_config.") and value.endswith("}")
-
-
 def _env(*names: str, description: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(*names), description=description)
 
+
+_PROXY_FIELDS = frozenset({"proxy_url", "http_proxy", "https_proxy"})
 
 CommaList = Annotated[list[str] | None, NoDecode]
 PathList = Annotated[list[str] | None, NoDecode]
@@ -310,34 +304,17 @@ class Settings(BaseSettings):
     @field_validator("file_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        items = [item.strip() for item in value.split(os.pathsep) if item.strip()]
-        return items or None
+        return path_list(value)
 
     @field_validator("file_roots")
     @classmethod
     def _absolute_roots(cls, value: list[str] | None) -> list[str] | None:
-        # A relative root would depend on the directory the MCP client starts us in: refuse it.
-        if value is None:
-            return None
-        roots: list[str] = []
-        for item in value:
-            expanded = os.path.expanduser(item)
-            if not os.path.isabs(expanded):
-                raise ValueError(f"relative path {item!r}")
-            roots.append(os.path.realpath(expanded))
-        return roots
+        return None if value is None else [absolute_path(item) for item in value]
 
     @field_validator("output_dir")
     @classmethod
     def _absolute_output_dir(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        expanded = os.path.expanduser(value.strip())
-        if not os.path.isabs(expanded):
-            raise ValueError(f"relative path {value!r}")
-        return os.path.realpath(expanded)
+        return None if value is None or not value.strip() else absolute_path(value)
 
     # Conversations, ledger and budgets (the store)
     data_dir: str | None = Field(
@@ -390,51 +367,24 @@ class Settings(BaseSettings):
     @field_validator("history", mode="before")
     @classmethod
     def _on_off(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text in {"on", "true", "1", "yes"}:
-                return True
-            if text in {"off", "false", "0", "no"}:
-                return False
-            raise ValueError("expected on or off")
-        return value
+        return on_off(value)
 
     @field_validator(
         "log_level", "api_format", "provider_sort", "provider_data_collection", "mcp_transport", mode="before"
     )
     @classmethod
     def _normalise_case(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        return text.upper() if text.lower() in {"debug", "info", "warning", "error", "critical"} else text.lower()
+        return normalise_case(value)
 
     @field_validator("provider_quantizations", "provider_ignore", mode="before")
     @classmethod
     def _split_comma_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()] or None
-        return value
+        return comma_list(value)
 
     @field_validator("provider_order", mode="before")
     @classmethod
     def _split_json_or_comma_list(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        # The original documents a JSON array, often shell-quoted as '["a", "b"]'.
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            text = text[1:-1].strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not a valid JSON array ({exc.msg})") from exc
-            items = as_list(parsed)
-            if not isinstance(parsed, list) or not all(isinstance(item, str) for item in items):
-                raise ValueError("a JSON array must hold strings only")
-            return [str(item).strip() for item in items if str(item).strip()] or None
-        return [item.strip() for item in text.split(",") if item.strip()] or None
+        return json_or_comma_list(value)
 
     @field_validator(
         "api_key",
@@ -453,22 +403,14 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
-        # Client configs often carry "" for variables the user did not fill in.
-        if isinstance(value, str):
-            return value.strip() or None
-        return value
+        return blank_is_unset(value)
 
     @field_validator("base_url", "api_endpoint", "proxy_url", "http_proxy", "https_proxy", mode="after")
     @classmethod
     def _absolute_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        # Without a scheme httpx refuses every request ("unsupported URL"); say so at start-up instead.
         if value is None:
             return None
-        schemes = _PROXY_SCHEMES if info.field_name in _PROXY_FIELDS else _API_SCHEMES
-        scheme, sep, rest = value.partition("://")
-        if not sep or scheme.lower() not in schemes or not rest.split("/", 1)[0]:
-            raise ValueError("not an absolute URL")
-        return value
+        return absolute_url(value, PROXY_SCHEMES if info.field_name in _PROXY_FIELDS else API_SCHEMES)
 
     @property
     def is_openrouter(self) -> bool:
