@@ -1,6 +1,6 @@
 """Benchmark of the team server (`--transport http`) against the same server over stdio.
 
-Run from the repository root:  uv run python bench/http.py  [--quick] [--database-url postgresql://...]
+Run from the repository root:  uv run python bench/team_http.py  [--quick] [--database-url postgresql://...]
 
 Reuses the benchmark's loopback fake of the OpenRouter API (bench/upstream.py: a child process with a
 delay knob) and its stdio JSON-RPC session (bench/harness.py). Phases:
@@ -15,29 +15,21 @@ reading each answer (JSON, or SSE when streamed), on one keep-alive connection p
 
 from __future__ import annotations
 
-import os
-import sys
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-# This file is named http.py: its directory goes to the end of the import path, so `import http` still
-# finds the standard library while the benchmark's own modules (harness, upstream, workloads) are found.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE] + [_HERE]
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-from harness import Session, Target, percentile, project_argv, server_env  # noqa: E402
-from upstream import UpstreamControl  # noqa: E402
-from workloads import CHAT_ARGS  # noqa: E402
+from harness import Session, Target, percentile, project_argv, server_env
+from upstream import UpstreamControl
+from workloads import CHAT_ARGS
 
 USERS = 8
 PROTOCOL = "2025-11-25"
