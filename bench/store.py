@@ -4,7 +4,7 @@
 
 1. Chat overhead: p50 of in-process `chat_completion` calls (upstream answered instantly by an in-memory
    transport), store on versus OPENROUTER_HISTORY=off (the ledger is written in both). Target: <= 1 ms.
-2. Cold start: building the server imports no database module (SQLAlchemy, aiosqlite, psycopg).
+2. Cold start: building the server imports no database module (sqlite3, SQLAlchemy, psycopg).
 3. Scale: with 100,000 ledger rows and 10,000 conversations (one of 200 turns), the p50 of `get_usage`
    (target <= 50 ms), `list_conversations` (<= 20 ms) and `get_conversation` of the 200-turn thread
    (<= 20 ms), each measured through the tool, in process.
@@ -85,84 +85,88 @@ async def chat_overhead(calls: int, database_url: str | None) -> tuple[float, fl
 
 def cold_start_imports() -> list[str]:
     create_server(_settings(tempfile.gettempdir()))
-    return sorted(name for name in sys.modules if name.split(".")[0] in {"sqlalchemy", "aiosqlite", "psycopg"})
+    database_modules = {"sqlite3", "sqlalchemy", "aiosqlite", "psycopg"}
+    return sorted(name for name in sys.modules if name.split(".")[0] in database_modules)
 
 
 async def _seed(data_dir: str, database_url: str | None) -> str:
-    import sqlalchemy as sa
-
     from openrouterai_mcp.store import open_store
-    from openrouterai_mcp.store.schema import conversations, ledger, ledger_daily, messages, roll_up_ledger
+    from openrouterai_mcp.store.database import Sql
+    from openrouterai_mcp.store.ledger_sql import COLUMNS as LEDGER_COLUMNS
+    from openrouterai_mcp.store.schema import ROLL_UP_LEDGER
+
+    def insert(table: str, columns: list[str]) -> str:
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
 
     store: Any = await open_store(database_url=database_url, data_dir=data_dir)
     now = time.time()
     models = [f"vendor{i}/model-{i}" for i in range(40)]
-    async with store._engine.begin() as connection:  # bench only: bulk rows straight into the tables
-        for table in (messages, conversations, ledger, ledger_daily):
-            await connection.execute(sa.delete(table))
-        rows = []
-        for i in range(100_000):
-            at = now - (i % (60 * 24)) * 3600 - i % 3600
-            rows.append(
+    ledger_rows: list[dict[str, Any]] = []
+    for i in range(100_000):
+        at = now - (i % (60 * 24)) * 3600 - i % 3600
+        ledger_rows.append(
+            {
+                "at": at,
+                "day": time.strftime("%Y-%m-%d", time.gmtime(at)),
+                "user_name": "local" if i % 10 else "someone-else",
+                "conversation_id": f"conv_{i % 10_000:05d}",
+                "requested_model": models[i % 40],
+                "served_model": models[i % 40],
+                "provider": f"Provider{i % 7}",
+                "generation_id": f"gen-{i}",
+                "prompt_tokens": 100,
+                "completion_tokens": 50,
+                "reasoning_tokens": 0,
+                "cached_tokens": 0,
+                "cost": 0.0001,
+                "cost_estimated": False,
+                "reserved": 0.0,
+                "latency_ms": 400,
+                "outcome": "ok",
+                "error": None,
+            }
+        )
+    conv_rows: list[dict[str, Any]] = []
+    message_rows: list[dict[str, Any]] = []
+    for i in range(10_000):
+        turns = 200 if i == 0 else 2
+        conv_rows.append(
+            {
+                "id": f"conv_{i:05d}",
+                "user_name": "local",
+                "title": f"Question number {i}",
+                "turns": turns,
+                "models": json.dumps([models[i % 40]]),
+                "cost": 0.001,
+                "created": now - i * 60,
+                "updated": now - i * 60,
+            }
+        )
+        for seq in range(turns):
+            message_rows.append(
                 {
-                    "at": at,
-                    "day": time.strftime("%Y-%m-%d", time.gmtime(at)),
-                    "user_name": "local" if i % 10 else "someone-else",
-                    "conversation_id": f"conv_{i % 10_000:05d}",
-                    "requested_model": models[i % 40],
-                    "served_model": models[i % 40],
-                    "provider": f"Provider{i % 7}",
-                    "generation_id": f"gen-{i}",
-                    "prompt_tokens": 100,
-                    "completion_tokens": 50,
-                    "reasoning_tokens": 0,
-                    "cached_tokens": 0,
-                    "cost": 0.0001,
-                    "cost_estimated": False,
-                    "reserved": 0.0,
-                    "latency_ms": 400,
-                    "outcome": "ok",
-                    "error": None,
-                }
-            )
-            if len(rows) == 5000:
-                await connection.execute(sa.insert(ledger), rows)
-                rows = []
-        conv_rows = []
-        message_rows = []
-        for i in range(10_000):
-            turns = 200 if i == 0 else 2
-            conv_rows.append(
-                {
-                    "id": f"conv_{i:05d}",
-                    "user_name": "local",
-                    "title": f"Question number {i}",
-                    "turns": turns,
-                    "models": json.dumps([models[i % 40]]),
-                    "cost": 0.001,
+                    "conversation_id": f"conv_{i:05d}",
+                    "seq": seq,
+                    "role": "user" if seq % 2 == 0 else "assistant",
+                    "content": f"message {seq} of conversation {i} " + "lorem ipsum " * 40,
+                    "is_parts": False,
+                    "model": None if seq % 2 == 0 else models[i % 40],
+                    "provider": None,
+                    "cost": None,
+                    "generation_id": None,
                     "created": now - i * 60,
-                    "updated": now - i * 60,
                 }
             )
-            for seq in range(turns):
-                message_rows.append(
-                    {
-                        "conversation_id": f"conv_{i:05d}",
-                        "seq": seq,
-                        "role": "user" if seq % 2 == 0 else "assistant",
-                        "content": f"message {seq} of conversation {i} " + "lorem ipsum " * 40,
-                        "is_parts": False,
-                        "model": None if seq % 2 == 0 else models[i % 40],
-                        "provider": None,
-                        "cost": None,
-                        "generation_id": None,
-                        "created": now - i * 60,
-                    }
-                )
-        await connection.run_sync(roll_up_ledger)
-        await connection.execute(sa.insert(conversations), conv_rows)
-        for start in range(0, len(message_rows), 5000):
-            await connection.execute(sa.insert(messages), message_rows[start : start + 5000])
+
+    def seed(sql: Sql) -> None:  # bench only: bulk rows straight into the tables
+        for table in ("messages", "conversations", "ledger", "ledger_daily"):
+            sql.run(f"DELETE FROM {table}")
+        sql.run_many(insert("ledger", LEDGER_COLUMNS.split(", ")), ledger_rows)
+        sql.run(ROLL_UP_LEDGER)
+        sql.run_many(insert("conversations", list(conv_rows[0])), conv_rows)
+        sql.run_many(insert("messages", list(message_rows[0])), message_rows)
+
+    await store._database.transaction(seed)
     await store.close()
     return "conv_00000"
 

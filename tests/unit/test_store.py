@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -217,39 +218,47 @@ async def test_a_settled_reservation_counts_its_real_cost_not_the_estimate(store
     assert await store.spent(limits) == [0.125]
 
 
+# A version-1 database exactly as the first release wrote it (SQLAlchemy's DDL for SQLite, verbatim).
+VERSION_1_DDL = (
+    "CREATE TABLE schema_migrations (version INTEGER NOT NULL, applied_at DOUBLE NOT NULL, PRIMARY KEY (version))",
+    "CREATE TABLE conversations (id VARCHAR(64) NOT NULL, user_name VARCHAR(200) NOT NULL, title TEXT NOT NULL, "
+    "turns INTEGER NOT NULL, models TEXT NOT NULL, cost DOUBLE NOT NULL, created DOUBLE NOT NULL, "
+    "updated DOUBLE NOT NULL, PRIMARY KEY (id))",
+    "CREATE INDEX conversations_user_updated ON conversations (user_name, updated)",
+    "CREATE INDEX conversations_updated ON conversations (updated)",
+    "CREATE TABLE messages (conversation_id VARCHAR(64) NOT NULL, seq INTEGER NOT NULL, role VARCHAR(16) NOT NULL, "
+    "content TEXT NOT NULL, is_parts BOOLEAN NOT NULL, model VARCHAR(200), provider VARCHAR(200), cost DOUBLE, "
+    "generation_id VARCHAR(200), created DOUBLE NOT NULL, PRIMARY KEY (conversation_id, seq), "
+    "FOREIGN KEY(conversation_id) REFERENCES conversations (id) ON DELETE CASCADE)",
+    "CREATE TABLE ledger (id INTEGER NOT NULL, at DOUBLE NOT NULL, day VARCHAR(10) NOT NULL, "
+    "user_name VARCHAR(200) NOT NULL, conversation_id VARCHAR(64), requested_model VARCHAR(200), "
+    "served_model VARCHAR(200), provider VARCHAR(200), generation_id VARCHAR(200), prompt_tokens INTEGER NOT NULL, "
+    "completion_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, "
+    "cost DOUBLE, cost_estimated BOOLEAN NOT NULL, reserved DOUBLE NOT NULL, latency_ms INTEGER, "
+    "outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY (id))",
+    "CREATE INDEX ledger_at ON ledger (at)",
+    "CREATE INDEX ledger_user_at ON ledger (user_name, at)",
+    "INSERT INTO schema_migrations VALUES (1, 0)",
+)
+
+
 async def test_a_version_1_database_is_migrated_forward_with_its_ledger_rolled_up(tmp_path: Path) -> None:
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
+    import sqlite3
 
     from openrouterai_mcp.store import open_store
-    from openrouterai_mcp.store.schema import MIGRATIONS, ledger, schema_migrations
 
     path = tmp_path / "data" / "store.sqlite3"
     path.parent.mkdir()
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-    async with engine.begin() as connection:
-        await connection.run_sync(schema_migrations.create)
-        await connection.run_sync(MIGRATIONS[0][1])
-        await connection.execute(sa.insert(schema_migrations).values(version=1, applied_at=0))
-        values = settled("alice", 0.75)
-        await connection.execute(
-            sa.insert(ledger).values(
-                at=values.at,
-                day="2026-12-01",
-                user_name="alice",
-                requested_model="m",
-                served_model="m",
-                prompt_tokens=10,
-                completion_tokens=5,
-                reasoning_tokens=0,
-                cached_tokens=0,
-                cost=0.75,
-                cost_estimated=False,
-                reserved=0.0,
-                outcome="ok",
-            )
+    values = settled("alice", 0.75)
+    with closing(sqlite3.connect(path)) as connection, connection:
+        for statement in VERSION_1_DDL:
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO ledger (at, day, user_name, requested_model, served_model, prompt_tokens, completion_tokens, "
+            "reasoning_tokens, cached_tokens, cost, cost_estimated, reserved, outcome) "
+            "VALUES (?, '2026-12-01', 'alice', 'm', 'm', 10, 5, 0, 0, 0.75, 0, 0.0, 'ok')",
+            (values.at,),
         )
-    await engine.dispose()
     store = await open_store(database_url=None, data_dir=str(tmp_path / "data"))
     try:
         usage = await store.usage("alice", None, T + 1, "model")

@@ -1,8 +1,9 @@
 """The store: conversations and the ledger of upstream calls, behind one small interface.
 
-`Store` is what the rest of the server uses; `sql.SqlStore` is its one implementation (SQLAlchemy Core,
-async), on an embedded SQLite file by default or on PostgreSQL when `OPENROUTER_DATABASE_URL` says so.
-This module imports nothing heavy: SQLAlchemy is loaded by `open_store`, on first use only.
+`Store` is what the rest of the server uses; `sql.SqlStore` is its one implementation, on an embedded
+SQLite file by default (the standard library's sqlite3) or on PostgreSQL when `OPENROUTER_DATABASE_URL`
+says so (SQLAlchemy on psycopg 3). This module imports nothing: the store's modules are loaded by
+`open_store`, on first use only, and SQLAlchemy only for PostgreSQL.
 Every method takes the user explicitly; rows of another user read as absent.
 Failures of the database surface as `StoreError` (never a driver exception), with a readable reason.
 """
@@ -154,8 +155,9 @@ class Store(Protocol):
 
 
 async def open_store(*, database_url: str | None, data_dir: str | None) -> Store:
-    """Open (creating and migrating as needed) the store. Imports SQLAlchemy on first call, in a worker
-    thread: the import takes a few hundred milliseconds, during which other calls keep being served."""
+    """Open (creating and migrating as needed) the store. Its modules are imported on first call, in a worker
+    thread: for PostgreSQL that loads SQLAlchemy (a few hundred milliseconds), while other calls keep being
+    served."""
     import importlib
 
     import anyio.to_thread

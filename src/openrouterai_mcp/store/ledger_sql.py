@@ -8,103 +8,103 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ..budget import Limit
 from . import GroupBy, LedgerEntry, Usage, UsageRow
-from .engine import utc_day
-from .schema import ledger, ledger_daily
+from .database import Sql, scalar
+from .schema import BUDGET_LOCK
+
+COLUMNS = (
+    "at, day, user_name, conversation_id, requested_model, served_model, provider, generation_id, prompt_tokens, "
+    "completion_tokens, reasoning_tokens, cached_tokens, cost, cost_estimated, latency_ms, outcome, error, reserved"
+)
+_INSERT = f"INSERT INTO ledger ({COLUMNS}) VALUES ({', '.join(':' + name for name in COLUMNS.split(', '))})"
+# The settled row replaces the reservation's values, except when and on which day the call started.
+_SETTLE = "UPDATE ledger SET {} WHERE id = :id".format(
+    ", ".join(f"{name} = :{name}" for name in COLUMNS.split(", ") if name not in ("at", "day"))
+)
+_COUNTS = ("calls", "cost", "estimated_cost", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens")
+_KEY = ("user_name", "day", "model", "provider")
+_ROLL_UP = (
+    f"INSERT INTO ledger_daily ({', '.join(_KEY + _COUNTS)}) "
+    f"VALUES ({', '.join(':' + name for name in _KEY + _COUNTS)}) "
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{name} = ledger_daily.{name} + excluded.{name}" for name in _COUNTS)
+)
+_USAGE_COLUMNS = ", ".join(f"SUM({name}) AS {name}" for name in _COUNTS)
+_GROUP_COLUMNS = {"model": "model", "day": "day", "provider": "provider"}
 
 
-async def spent(connection: AsyncConnection, limits: list[Limit]) -> list[float]:
+def utc_day(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d")
+
+
+def spent(sql: Sql, limits: list[Limit]) -> list[float]:
     """Settled cost from the daily roll-up (windows start at UTC midnight) plus pending reservations."""
     amounts: list[float] = []
     for limit in limits:
-        settled = sa.select(sa.func.coalesce(sa.func.sum(ledger_daily.c.cost), 0.0)).where(
-            ledger_daily.c.day >= utc_day(limit.since.timestamp())
+        since = limit.since.timestamp()
+        params: dict[str, Any] = {"day": utc_day(since), "since": since, "user": limit.user}
+        mine = " AND user_name = :user" if limit.user is not None else ""
+        settled = scalar(sql, f"SELECT COALESCE(SUM(cost), 0.0) FROM ledger_daily WHERE day >= :day{mine}", params)
+        pending = scalar(
+            sql,
+            f"SELECT COALESCE(SUM(reserved), 0.0) FROM ledger WHERE outcome = 'pending' AND at >= :since{mine}",
+            params,
         )
-        pending = sa.select(sa.func.coalesce(sa.func.sum(ledger.c.reserved), 0.0)).where(
-            ledger.c.outcome == "pending", ledger.c.at >= limit.since.timestamp()
-        )
-        if limit.user is not None:
-            settled = settled.where(ledger_daily.c.user_name == limit.user)
-            pending = pending.where(ledger.c.user_name == limit.user)
-        amounts.append(
-            float((await connection.execute(settled)).scalar_one())
-            + float((await connection.execute(pending)).scalar_one())
-        )
+        amounts.append(float(settled) + float(pending))
     return amounts
 
 
-async def insert_pending(connection: AsyncConnection, entry: LedgerEntry, estimate: float) -> int:
+def lock_budgets(sql: Sql) -> None:
+    """PostgreSQL: replicas check and reserve one at a time (SQLite: BEGIN IMMEDIATE already does it)."""
+    if sql.postgres:
+        sql.run("SELECT pg_advisory_xact_lock(:key)", {"key": BUDGET_LOCK})
+
+
+def insert_pending(sql: Sql, entry: LedgerEntry, estimate: float) -> int:
     values = _ledger_values(entry) | {"outcome": "pending", "reserved": estimate}
-    result = await connection.execute(sa.insert(ledger).values(values).returning(ledger.c.id))
-    return int(result.scalar_one())
+    return int(scalar(sql, _INSERT + " RETURNING id", values))
 
 
-async def record(connection: AsyncConnection, row_id: int | None, entry: LedgerEntry, *, sqlite: bool) -> None:
+def record(sql: Sql, row_id: int | None, entry: LedgerEntry) -> None:
     """Write the settled row (updating the reservation `row_id` when there is one) and roll it up by day."""
     values = _ledger_values(entry) | {"reserved": 0.0}
     if row_id is None:
-        await connection.execute(sa.insert(ledger).values(values))
+        sql.run(_INSERT, values)
     else:
-        values.pop("at")
-        values.pop("day")
-        await connection.execute(sa.update(ledger).where(ledger.c.id == row_id).values(values))
-    await connection.execute(_roll_up(entry, sqlite=sqlite))
+        sql.run(_SETTLE, values | {"id": row_id})
+    sql.run(_ROLL_UP, _roll_up_values(entry))
 
 
-def _roll_up(entry: LedgerEntry, *, sqlite: bool) -> sa.Executable:
-    from sqlalchemy.dialects import postgresql
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
-
-    counts = {
+def _roll_up_values(entry: LedgerEntry) -> dict[str, Any]:
+    cost = entry.cost or 0.0
+    return {
+        "user_name": entry.user,
+        "day": utc_day(entry.at),
+        "model": entry.served_model or entry.requested_model or "",
+        "provider": entry.provider or "",
         "calls": 1,
-        "cost": entry.cost or 0.0,
-        "estimated_cost": (entry.cost or 0.0) if entry.cost_estimated else 0.0,
+        "cost": cost,
+        "estimated_cost": cost if entry.cost_estimated else 0.0,
         "prompt_tokens": entry.prompt_tokens,
         "completion_tokens": entry.completion_tokens,
         "reasoning_tokens": entry.reasoning_tokens,
         "cached_tokens": entry.cached_tokens,
     }
-    key = {
-        "user_name": entry.user,
-        "day": utc_day(entry.at),
-        "model": entry.served_model or entry.requested_model or "",
-        "provider": entry.provider or "",
-    }
-    insert = (sqlite_dialect.insert if sqlite else postgresql.insert)(ledger_daily).values(key | counts)
-    return insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: getattr(ledger_daily.c, name) + getattr(insert.excluded, name) for name in counts},
-    )
 
 
-async def usage(connection: AsyncConnection, user: str, since: float | None, until: float, group_by: GroupBy) -> Usage:
-    key_column = {
-        "model": ledger_daily.c.model,
-        "day": ledger_daily.c.day,
-        "provider": ledger_daily.c.provider,
-    }[group_by]
-    columns = [
-        sa.func.sum(ledger_daily.c.calls),
-        sa.func.sum(ledger_daily.c.cost),
-        sa.func.sum(ledger_daily.c.estimated_cost),
-        sa.func.sum(ledger_daily.c.prompt_tokens),
-        sa.func.sum(ledger_daily.c.completion_tokens),
-        sa.func.sum(ledger_daily.c.reasoning_tokens),
-        sa.func.sum(ledger_daily.c.cached_tokens),
-    ]
-    conditions = [ledger_daily.c.user_name == user, ledger_daily.c.day <= utc_day(until)]
+def usage(sql: Sql, user: str, since: float | None, until: float, group_by: GroupBy) -> Usage:
+    key = _GROUP_COLUMNS[group_by]
+    params: dict[str, Any] = {"user": user, "until": utc_day(until)}
+    window = "user_name = :user AND day <= :until"
     if since is not None:
-        conditions.append(ledger_daily.c.day >= utc_day(since))
-    grouped = sa.select(key_column.label("key"), *columns).where(*conditions).group_by(key_column)
-    rows = (await connection.execute(grouped)).all()
-    first = (
-        await connection.execute(sa.select(sa.func.min(ledger_daily.c.day)).where(ledger_daily.c.user_name == user))
-    ).scalar_one()
-    breakdown = [_usage_row(row[0] or None, row[1:]) for row in rows]
+        window += " AND day >= :since"
+        params["since"] = utc_day(since)
+    found = sql.rows(
+        f"SELECT {key} AS group_key, {_USAGE_COLUMNS} FROM ledger_daily WHERE {window} GROUP BY {key}", params
+    )
+    first = scalar(sql, "SELECT MIN(day) AS first_day FROM ledger_daily WHERE user_name = :user", {"user": user})
+    breakdown = [_usage_row(row["group_key"] or None, [row[name] for name in _COUNTS]) for row in found]
     total = UsageRow(
         None,
         calls=sum(row.calls for row in breakdown),
@@ -117,6 +117,20 @@ async def usage(connection: AsyncConnection, user: str, since: float | None, unt
     )
     first_day = datetime.strptime(first, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp() if first else None
     return Usage(total, breakdown, first_day)
+
+
+def _usage_row(key: Any, values: Any) -> UsageRow:
+    calls, cost, estimated, prompt, completion, reasoning, cached = values
+    return UsageRow(
+        str(key) if key is not None else None,
+        calls=int(calls),
+        cost=float(cost),
+        estimated_cost=float(estimated),
+        prompt_tokens=int(prompt),
+        completion_tokens=int(completion),
+        reasoning_tokens=int(reasoning),
+        cached_tokens=int(cached),
+    )
 
 
 def _ledger_values(entry: LedgerEntry) -> dict[str, Any]:
@@ -139,17 +153,3 @@ def _ledger_values(entry: LedgerEntry) -> dict[str, Any]:
         "outcome": entry.outcome,
         "error": entry.error,
     }
-
-
-def _usage_row(key: Any, values: Any) -> UsageRow:
-    calls, cost, estimated, prompt, completion, reasoning, cached = values
-    return UsageRow(
-        str(key) if key is not None else None,
-        calls=int(calls),
-        cost=float(cost),
-        estimated_cost=float(estimated),
-        prompt_tokens=int(prompt),
-        completion_tokens=int(completion),
-        reasoning_tokens=int(reasoning),
-        cached_tokens=int(cached),
-    )

@@ -1,24 +1,20 @@
-"""`Store` on SQLAlchemy Core (async): SQLite through aiosqlite, PostgreSQL through psycopg 3.
+"""`Store` on SQL: SQLite (the standard library's sqlite3) or PostgreSQL (SQLAlchemy on psycopg 3).
 
-This class owns the engine and the transactions; the queries live in `conversation_sql` and `ledger_sql`,
-the engine set-up in `engine`, the tables and migrations in `schema`.
+This class says which queries make up each operation and runs them as one transaction of its `Database`;
+the queries live in `conversation_sql` and `ledger_sql`, the tables and migrations in `schema`, the two
+databases in `sqlite_db` and `postgres_db`.
 
 Concurrency. SQLite: every transaction is BEGIN IMMEDIATE (one writer at a time across processes,
-waiting up to the busy timeout), WAL lets readers run meanwhile, and an in-process lock keeps this
-process's calls from queueing inside SQLite. PostgreSQL: budget checks take a transaction-level advisory
-lock, so the check and the reservation of two replicas never interleave.
+waiting up to the busy timeout), WAL lets readers run meanwhile, and one transaction at a time runs in
+this process. PostgreSQL: budget checks take a transaction-level advisory lock, so the check and the
+reservation of two replicas never interleave.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager, suppress
 
 import anyio
-import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..budget import Limit, first_refusal
 from ..errors import BudgetExceeded
@@ -33,130 +29,102 @@ from . import (
     conversation_sql,
     ledger_sql,
 )
-from .engine import create_engine, database_failure, engine_url
-from .schema import BUDGET_LOCK, MIGRATION_LOCK, migrate
+from .database import Database, Sql
+from .engine import open_database
+from .schema import migrate
 
 logger = logging.getLogger(__name__)
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine, *, sqlite: bool) -> None:
-        self._engine = engine
-        self._sqlite = sqlite
-        self._lock = anyio.Lock() if sqlite else None
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     @classmethod
-    @database_failure
     async def open(cls, *, database_url: str | None, data_dir: str | None) -> SqlStore:
-        url, is_sqlite = engine_url(database_url, data_dir)
-        engine = create_engine(url, sqlite=is_sqlite)
-        store = cls(engine, sqlite=is_sqlite)
+        database = await open_database(database_url, data_dir)
         try:
-            async with store._transaction() as connection:
-                if not is_sqlite:
-                    await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
-                applied = await connection.run_sync(migrate)
-            if applied:
-                logger.info("store: applied schema migrations %s", applied)
+            applied = await database.transaction(migrate)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await engine.dispose()
+                await database.close()
             raise
-        return store
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncGenerator[AsyncConnection]:
-        if self._lock is None:
-            async with self._engine.begin() as connection:
-                yield connection
-            return
-        async with self._lock, self._engine.begin() as connection:
-            yield connection
-
-    async def _reclaim(self) -> None:
-        """SQLite: secure_delete zeroes freed pages; the WAL copy goes at the checkpoint."""
-        if self._sqlite:
-            async with self._lock or anyio.Lock(), self._engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                with suppress(SQLAlchemyError):
-                    await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if applied:
+            logger.info("store: applied schema migrations %s", applied)
+        return cls(database)
 
     # Conversations
 
-    @database_failure
     async def conversation(self, user: str, conversation_id: str) -> ConversationInfo | None:
-        async with self._transaction() as connection:
-            return await conversation_sql.find(connection, user, conversation_id)
+        return await self._database.transaction(lambda sql: conversation_sql.find(sql, user, conversation_id))
 
-    @database_failure
     async def messages(
         self, user: str, conversation_id: str, offset: int = 0, limit: int | None = None
     ) -> list[StoredMessage]:
-        async with self._transaction() as connection:
-            return await conversation_sql.read_messages(connection, user, conversation_id, offset, limit)
+        return await self._database.transaction(
+            lambda sql: conversation_sql.read_messages(sql, user, conversation_id, offset, limit)
+        )
 
-    @database_failure
     async def append(
         self, user: str, conversation_id: str, new: list[NewMessage], *, now: float, title: str, created: bool = False
     ) -> None:
-        async with self._transaction() as connection:
-            await conversation_sql.append(
-                connection, ConversationWrite(user, conversation_id, new, now, title, created)
-            )
+        write = ConversationWrite(user, conversation_id, new, now, title, created)
+        await self._database.transaction(lambda sql: conversation_sql.append(sql, write))
 
-    @database_failure
     async def list_conversations(self, user: str, query: str | None, limit: int) -> list[ConversationInfo]:
-        async with self._transaction() as connection:
-            return await conversation_sql.search(connection, user, query, limit)
+        return await self._database.transaction(lambda sql: conversation_sql.search(sql, user, query, limit))
 
-    @database_failure
     async def delete_conversation(self, user: str, conversation_id: str) -> bool:
-        async with self._transaction() as connection:
-            if not await conversation_sql.owned(connection, user, conversation_id):
+        def delete(sql: Sql) -> bool:
+            if not conversation_sql.owned(sql, user, conversation_id):
                 return False
-            await conversation_sql.delete(connection, [conversation_id])
-        await self._reclaim()
-        return True
+            conversation_sql.delete(sql, [conversation_id])
+            return True
 
-    @database_failure
+        deleted = await self._database.transaction(delete)
+        if deleted:
+            await self._database.reclaim()
+        return deleted
+
     async def prune(self, before: float) -> int:
-        async with self._transaction() as connection:
-            ids = await conversation_sql.updated_before(connection, before)
-            await conversation_sql.delete(connection, ids)
-        if ids:
-            await self._reclaim()
-        return len(ids)
+        def prune(sql: Sql) -> int:
+            ids = conversation_sql.updated_before(sql, before)
+            conversation_sql.delete(sql, ids)
+            return len(ids)
+
+        removed = await self._database.transaction(prune)
+        if removed:
+            await self._database.reclaim()
+        return removed
 
     # Ledger and budgets
 
-    @database_failure
     async def spent(self, limits: list[Limit]) -> list[float]:
-        async with self._transaction() as connection:
-            return await ledger_sql.spent(connection, limits)
+        return await self._database.transaction(lambda sql: ledger_sql.spent(sql, limits))
 
-    @database_failure
     async def reserve(self, entry: LedgerEntry, limits: list[Limit], estimate: float) -> int:
-        async with self._transaction() as connection:
-            if not self._sqlite and limits:
-                await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(BUDGET_LOCK)))
-            message = first_refusal(limits, await ledger_sql.spent(connection, limits))
+        def reserve(sql: Sql) -> int:
+            if limits:
+                ledger_sql.lock_budgets(sql)
+            message = first_refusal(limits, ledger_sql.spent(sql, limits))
             if message is not None:
                 raise BudgetExceeded(message)
-            return await ledger_sql.insert_pending(connection, entry, estimate)
+            return ledger_sql.insert_pending(sql, entry, estimate)
 
-    @database_failure
+        return await self._database.transaction(reserve)
+
     async def settle(
         self, row_id: int | None, entry: LedgerEntry, conversation: ConversationWrite | None = None
     ) -> None:
-        async with self._transaction() as connection:
+        def settle(sql: Sql) -> None:
             if conversation is not None:
-                await conversation_sql.append(connection, conversation)
-            await ledger_sql.record(connection, row_id, entry, sqlite=self._sqlite)
+                conversation_sql.append(sql, conversation)
+            ledger_sql.record(sql, row_id, entry)
 
-    @database_failure
+        await self._database.transaction(settle)
+
     async def usage(self, user: str, since: float | None, until: float, group_by: GroupBy) -> Usage:
-        async with self._transaction() as connection:
-            return await ledger_sql.usage(connection, user, since, until, group_by)
+        return await self._database.transaction(lambda sql: ledger_sql.usage(sql, user, since, until, group_by))
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._database.close()
