@@ -8,11 +8,16 @@ closed, lifespan exited, HTTP client closed) nothing is left to do, yet interpre
 about 200 ms. Clients wait for that on every restart, so the process flushes its streams and leaves
 at once. A signal does the same: the kernel closes every socket, so in-flight upstream requests end
 with the process, and no traceback is printed.
+
+Garbage collection: everything made while starting (imported modules, schemas, the server) lives as long
+as the process, yet every full collection of the cyclic GC walked it again: one chat call in ~100 paused
+35-50 ms. It is frozen (`gc.freeze`) before the loop starts, so collections walk only what calls made.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -71,4 +76,5 @@ def run(main: Callable[[], Awaitable[None]], *, use_uvloop: bool) -> None:
         logging.getLogger("openrouterai_mcp").debug("event loop: %s", loop_name())
         await main()
 
+    gc.freeze()
     anyio.run(logged, backend="asyncio", backend_options=loop_options(use_uvloop))

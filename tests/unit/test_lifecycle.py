@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Iterator
 
 import anyio.lowlevel
 import pytest
@@ -8,6 +10,14 @@ import pytest
 from openrouterai_mcp.lifecycle import loop_name, loop_options, run
 
 uvloop_installed = pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist on Windows")
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """`run` freezes the heap for the cyclic GC; the test process gets it back afterwards."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
 
 
 @uvloop_installed
@@ -38,3 +48,15 @@ def test_run_executes_the_coroutine_on_the_chosen_loop(use_uvloop: bool) -> None
 
     run(main, use_uvloop=use_uvloop)
     assert seen == ["uvloop" if use_uvloop else "asyncio"]
+
+
+def test_what_was_made_before_the_loop_is_frozen_out_of_the_cyclic_gc() -> None:
+    started_with = gc.get_freeze_count()
+    frozen: list[int] = []
+
+    async def main() -> None:
+        frozen.append(gc.get_freeze_count())
+
+    run(main, use_uvloop=False)
+    assert started_with == 0
+    assert frozen[0] > 1000  # the interpreter's and the test process's objects at least

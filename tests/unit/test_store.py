@@ -267,3 +267,38 @@ async def test_a_version_1_database_is_migrated_forward_with_its_ledger_rolled_u
     finally:
         await store.close()
     assert (usage.total.calls, usage.total.cost) == (1, 0.75)
+
+
+async def test_sqlite_checkpoints_the_wal_in_a_thread_of_its_own_after_every_few_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from openrouterai_mcp.store import open_store, sqlite_db
+
+    checkpoints: list[tuple[str, tuple[int, int, int] | None]] = []
+    original = sqlite_db._Checkpointer._checkpoint  # pyright: ignore[reportPrivateUsage]
+
+    def recorded(self: sqlite_db._Checkpointer) -> tuple[int, int, int] | None:  # pyright: ignore[reportPrivateUsage]
+        result = original(self)
+        checkpoints.append((threading.current_thread().name, result))
+        return result
+
+    monkeypatch.setattr(sqlite_db, "CHECKPOINT_EVERY", 4)
+    monkeypatch.setattr(sqlite_db._Checkpointer, "_checkpoint", recorded)  # pyright: ignore[reportPrivateUsage]
+    store = await open_store(database_url=None, data_dir=str(tmp_path / "data"))
+    try:
+        for _ in range(6):
+            await store.spent([])  # reads never count
+        await store.usage("alice", None, T, "model")
+        assert checkpoints == []
+        for number in range(4):
+            await store.settle(None, settled("alice", 0.01 * number))
+    finally:
+        await store.close()  # waits for a running checkpoint
+    assert len(checkpoints) == 1
+    thread, (busy, frames, copied) = checkpoints[0][0], checkpoints[0][1] or (1, 0, -1)
+    assert thread == "sqlite-checkpoint"
+    assert busy == 0
+    assert frames > 0
+    assert copied == frames
