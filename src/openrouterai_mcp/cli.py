@@ -98,7 +98,9 @@ def serve(overrides: dict[str, Any] | None = None) -> None:
     """Read the settings (flags in `overrides` win), serve MCP until stdin closes (stdio) or a signal arrives."""
     import logging
 
-    from .lifecycle import exit_now, exit_on_signals, run
+    from .lifecycle import exit_now, exit_on_signals, run, starting_up
+
+    starting_up()
     from .logs import configure
     from .settings import ConfigError, Settings, load_settings, requested_transport
     from .stdio import serve_stdio

@@ -78,6 +78,29 @@ def _proxy_mounts(settings: Settings) -> dict[str, httpx.AsyncBaseTransport] | N
     return mounts or None
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing: a `Set-Cookie` from the upstream is never sent back."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        del response
+
+
+class _CookielessClient(httpx.AsyncClient):
+    """An API client keeps no cookies, as the Node originals' fetch kept none. One client serves every user of
+    the team server, so a kept cookie would travel from one user's call to another's; and httpx's cookie
+    bookkeeping (a urllib request built per response) was about 4% of a chat call's CPU."""
+
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: httpx._types.CookieTypes) -> None:  # pyright: ignore[reportPrivateUsage]
+        del cookies
+
+
 class UpstreamClient:
     """One `httpx.AsyncClient` for the server's lifetime, with limiter and retries around it."""
 
@@ -110,7 +133,7 @@ class UpstreamClient:
         # Made on first use: building the TLS context takes ~25 ms that `initialize` should not wait for.
         if self._client is None:
             settings = self._settings
-            self._client = httpx.AsyncClient(
+            self._client = _CookielessClient(
                 base_url=self._base_url,
                 headers={"User-Agent": f"openrouterai-mcp/{__version__}", **auth_headers(settings)},
                 timeout=httpx.Timeout(settings.request_timeout),

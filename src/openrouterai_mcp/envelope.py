@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ServerError, ValidationFailure
 from .images import ChatResult
 from .jsonshape import as_dict
+from .resultcap import json_text
 from .suggest import argument_names, similar_name
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def success(payload: Any, *, secret: str | None = None) -> CallToolResult:
     """The payload as indented JSON text, and the same payload as `structuredContent` (when an object).
 
     Generated images (a `ChatResult`'s) follow the text as one image block each."""
-    serialised = json.dumps(payload, indent=2, ensure_ascii=False)
+    serialised = json_text(payload)
     text = _redact(serialised, secret)
     structured: dict[str, Any] | None = as_dict(payload) if isinstance(payload, dict) else None
     if structured is not None and text is not serialised:

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .call_limits import CallLimits
 from .identity import LOCAL_CALLER
-from .lifecycle import exit_now, exit_on_signals, loop_options
+from .lifecycle import collecting, exit_now, exit_on_signals, loop_options
 from .response_mode import PerRequestSessionManager, response_mode
 from .server import create_server
 from .settings import Settings
@@ -223,5 +223,6 @@ def serve(settings: Settings, *, config_error: str | None = None) -> None:
     sys.stderr.write(f"openrouterai-mcp {__version__} serving MCP at http://{shown}:{port}{MCP_PATH} ({users})\n")
     sys.stderr.flush()
     server = _Uvicorn(config)
+    collecting()
     server.run(sockets=[sock])
     exit_now(0 if server.started else 1)

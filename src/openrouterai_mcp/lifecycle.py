@@ -10,8 +10,11 @@ at once. A signal does the same: the kernel closes every socket, so in-flight up
 with the process, and no traceback is printed.
 
 Garbage collection: everything made while starting (imported modules, schemas, the server) lives as long
-as the process, yet every full collection of the cyclic GC walked it again: one chat call in ~100 paused
-35-50 ms. It is frozen (`gc.freeze`) before the loop starts, so collections walk only what calls made.
+as the process, yet the cyclic GC walked it again and again: during the imports (about 8% of the time to
+`initialize`) and then in every full collection (one chat call in ~100 paused 35-50 ms). So the console
+script starts with the collector off (`starting_up`) and `collecting` freezes what start-up made
+(`gc.freeze`: never walked again) and turns it back on, before serving: collections then walk only what
+calls made. Start-up leaves about 2,000 cyclic objects (well under 1 MB) that a collection would have freed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ from types import FrameType
 from typing import Any
 
 import anyio
+
+
+def starting_up() -> None:
+    """The cyclic GC off while the server's modules are imported and it is built (see `collecting`)."""
+    gc.disable()
+
+
+def collecting() -> None:
+    """Freeze what start-up made out of the cyclic GC, and collect from now on."""
+    gc.freeze()
+    gc.enable()
 
 
 def exit_now(status: int) -> None:
@@ -76,5 +90,5 @@ def run(main: Callable[[], Awaitable[None]], *, use_uvloop: bool) -> None:
         logging.getLogger("openrouterai_mcp").debug("event loop: %s", loop_name())
         await main()
 
-    gc.freeze()
+    collecting()
     anyio.run(logged, backend="asyncio", backend_options=loop_options(use_uvloop))

@@ -75,6 +75,19 @@ async def test_requests_go_under_the_configured_base_url(
     await client.aclose()
 
 
+async def test_a_cookie_the_upstream_sets_is_never_sent_back(
+    router: respx.MockRouter, fake_time: FakeTime, chat_route: respx.Route
+) -> None:
+    chat_route.respond(json=chat_completion(), headers={"Set-Cookie": "__cf_bm=alice-session; Path=/; HttpOnly"})
+    client = upstream(router, fake_time)
+    await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    await client.request_json("POST", "chat/completions", body=CHAT_BODY)
+    assert chat_route.call_count == 2
+    assert "cookie" not in chat_route.calls.last.request.headers
+    assert chat_route.calls.last.response.headers["set-cookie"].startswith("__cf_bm=")
+    await client.aclose()
+
+
 async def test_no_authorization_header_is_sent_without_a_key(
     router: respx.MockRouter, fake_time: FakeTime, models_route: respx.Route
 ) -> None:

@@ -7,17 +7,18 @@ from collections.abc import Iterator
 import anyio.lowlevel
 import pytest
 
-from openrouterai_mcp.lifecycle import loop_name, loop_options, run
+from openrouterai_mcp.lifecycle import collecting, loop_name, loop_options, run, starting_up
 
 uvloop_installed = pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist on Windows")
 
 
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
-    """`run` freezes the heap for the cyclic GC; the test process gets it back afterwards."""
+    """`run` freezes the heap for the cyclic GC; the test process gets it back (and its collector) afterwards."""
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.enable()
 
 
 @uvloop_installed
@@ -60,3 +61,20 @@ def test_what_was_made_before_the_loop_is_frozen_out_of_the_cyclic_gc() -> None:
     run(main, use_uvloop=False)
     assert started_with == 0
     assert frozen[0] > 1000  # the interpreter's and the test process's objects at least
+
+
+def test_start_up_runs_without_the_cyclic_gc_and_serving_with_it() -> None:
+    starting_up()
+    assert not gc.isenabled()
+    made_while_starting = [[] for _ in range(100)]
+    collecting()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(made_while_starting)
+    enabled_while_serving: list[bool] = []
+
+    async def main() -> None:
+        enabled_while_serving.append(gc.isenabled())
+
+    starting_up()
+    run(main, use_uvloop=False)
+    assert enabled_while_serving == [True]

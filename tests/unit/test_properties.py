@@ -187,3 +187,27 @@ def test_any_arguments_produce_an_envelope_never_an_exception(tool: str) -> None
                 json.loads(content.text)
 
         check()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(json_values, min_size=1, max_size=6))
+def test_the_envelope_text_is_json_with_indent_2_however_often_and_in_whatever_order_results_are_written(
+    values: list[Any],
+) -> None:
+    from openrouterai_mcp.resultcap import json_length, json_text
+
+    for value in [*values, *reversed(values)]:
+        expected = json.dumps(value, indent=2, ensure_ascii=False)
+        assert json_text(value) == expected
+        assert json_length(value) == len(expected)
+
+
+def test_a_result_changed_after_it_was_measured_is_written_as_it_now_is() -> None:
+    from openrouterai_mcp.resultcap import json_length, json_text
+
+    result: dict[str, Any] = {"choices": [{"message": {"content": "first"}}], "stored": True}
+    before = json_length(result)
+    result["choices"][0]["message"]["content"] = "second, longer"
+    result["stored"] = 1  # same compact digits as nothing else: true and 1 must not be confused
+    assert json_text(result) == json.dumps(result, indent=2, ensure_ascii=False)
+    assert json_length(result) != before

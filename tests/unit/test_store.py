@@ -302,3 +302,37 @@ async def test_sqlite_checkpoints_the_wal_in_a_thread_of_its_own_after_every_few
     assert busy == 0
     assert frames > 0
     assert copied == frames
+
+
+async def test_sqlite_a_write_waiting_for_another_processs_lock_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    import sqlite3
+
+    import anyio
+
+    from openrouterai_mcp.store import open_store
+
+    store = await open_store(database_url=None, data_dir=str(tmp_path / "data"))
+    other = sqlite3.connect(tmp_path / "data" / "store.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another server process is writing
+        settled_at: list[float] = []
+        ticks = 0
+
+        async def settle() -> None:
+            await store.settle(None, settled("alice", 0.5))
+            settled_at.append(anyio.current_time())
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(settle)
+            for _ in range(20):  # the loop keeps running while the write waits for the lock
+                await anyio.sleep(0.005)
+                ticks += 1
+            assert settled_at == []
+            other.execute("COMMIT")
+        assert ticks == 20
+        assert len(settled_at) == 1
+        usage = await store.usage("alice", None, T + 1, "model")
+        assert (usage.total.calls, usage.total.cost) == (1, 0.5)
+    finally:
+        other.close()
+        await store.close()

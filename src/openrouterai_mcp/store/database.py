@@ -42,8 +42,9 @@ class Database(Protocol):
     @property
     def postgres(self) -> bool: ...
 
-    async def transaction(self, work: Callable[[Sql], T]) -> T:
-        """Run `work` in one transaction: committed when it returns, rolled back when it raises."""
+    async def transaction(self, work: Callable[[Sql], T], *, small: bool = False) -> T:
+        """Run `work` in one transaction: committed when it returns, rolled back when it raises. `small`: a few
+        short statements, which a database may run without leaving the event loop."""
         ...
 
     async def reclaim(self) -> None:

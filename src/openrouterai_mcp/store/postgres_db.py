@@ -58,7 +58,8 @@ class PostgresDatabase:
             url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         )
 
-    async def transaction(self, work: Callable[[_Transaction], T]) -> T:
+    async def transaction(self, work: Callable[[_Transaction], T], *, small: bool = False) -> T:
+        del small  # every statement is awaited on the loop already
         try:
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_Transaction(sync)))

@@ -146,14 +146,36 @@ class SqliteDatabase:
         in_memory = target == ":memory:" or "mode=memory" in target
         return cls(connection, None if in_memory else _Checkpointer(target, uri))
 
-    async def transaction(self, work: Callable[[_Transaction], T]) -> T:
+    async def transaction(self, work: Callable[[_Transaction], T], *, small: bool = False) -> T:
+        """`small`: a unit of work of a few short statements (a call's ledger row and turns, a budget check). When
+        no other transaction is running and the write lock is free at once, it runs on the event loop itself
+        (about 0.1 ms, what the thread hop alone costs); otherwise, like every other, in the worker thread."""
+        if small and self._limiter.borrowed_tokens == 0:
+            done, result = self._at_once(work)
+            if done:
+                return result  # pyright: ignore[reportReturnType]
         return await anyio.to_thread.run_sync(self._in_transaction, work, limiter=self._limiter)
 
-    def _in_transaction(self, work: Callable[[_Transaction], T]) -> T:
+    def _at_once(self, work: Callable[[_Transaction], T]) -> tuple[bool, T | None]:
+        """(True, result) when the write lock was free at once; (False, None) when it would have to wait."""
+        connection = self._connection
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False, None  # another process writes: wait for it in the worker thread
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(failure_reason(exc)) from exc
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return True, self._in_transaction(work, begun=True)
+
+    def _in_transaction(self, work: Callable[[_Transaction], T], *, begun: bool = False) -> T:
         connection = self._connection
         changes = connection.total_changes
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            if not begun:
+                connection.execute("BEGIN IMMEDIATE")
             try:
                 result = work(self._transaction)
             except BaseException:
