@@ -1,7 +1,7 @@
 """The process's life: which event loop runs the server, and a prompt, quiet exit.
 
 The server runs on uvloop where it is installed (Linux, macOS), unless OPENROUTER_UVLOOP=off; it
-behaves the same on either loop, only faster on uvloop.
+behaves the same on either loop (see docs/performance.md for what uvloop changes).
 
 Exit: prompt and quiet, on stdin EOF as on SIGTERM/SIGINT. After the server loop has ended (stdin
 closed, lifespan exited, HTTP client closed) nothing is left to do, yet interpreter teardown takes

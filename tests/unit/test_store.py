@@ -336,3 +336,14 @@ async def test_sqlite_a_write_waiting_for_another_processs_lock_never_blocks_the
     finally:
         other.close()
         await store.close()
+
+
+async def test_sqlite_a_write_after_close_is_a_store_error_never_a_driver_exception(tmp_path: Path) -> None:
+    from openrouterai_mcp.store import StoreError, open_store
+
+    store = await open_store(database_url=None, data_dir=str(tmp_path / "data"))
+    await store.close()
+    with pytest.raises(StoreError, match="ProgrammingError"):
+        await store.settle(None, settled("alice", 0.5))
+    with pytest.raises(StoreError, match="ProgrammingError"):
+        await store.list_conversations("alice", None, 10)

@@ -159,21 +159,25 @@ class SqliteDatabase:
     def _at_once(self, work: Callable[[_Transaction], T]) -> tuple[bool, T | None]:
         """(True, result) when the write lock was free at once; (False, None) when it would have to wait."""
         connection = self._connection
-        connection.execute("PRAGMA busy_timeout=0")
         try:
-            connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return False, None  # another process writes: wait for it in the worker thread
-        except (sqlite3.Error, OSError) as exc:
+            connection.execute("PRAGMA busy_timeout=0")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            finally:
+                connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                return False, None  # another process writes (or cannot write): the worker thread waits, or says why
             raise StoreError(failure_reason(exc)) from exc
-        finally:
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return True, self._in_transaction(work, begun=True)
 
     def _in_transaction(self, work: Callable[[_Transaction], T], *, begun: bool = False) -> T:
         connection = self._connection
-        changes = connection.total_changes
         try:
+            changes = connection.total_changes
             if not begun:
                 connection.execute("BEGIN IMMEDIATE")
             try:
@@ -183,8 +187,9 @@ class SqliteDatabase:
                 raise
             connection.execute("COMMIT")
         except (sqlite3.Error, OSError) as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
             raise StoreError(failure_reason(exc)) from exc
         if connection.total_changes != changes and self._checkpointer is not None:
             self._writes += 1
