@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TypeVar
@@ -36,8 +37,8 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 64
 AUTOCHECKPOINT_PAGES = 10_000
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _PRAGMAS = (
-    "journal_mode=WAL",
     f"busy_timeout={BUSY_TIMEOUT_MS}",
     "synchronous=NORMAL",
     "foreign_keys=ON",
@@ -57,10 +58,36 @@ def _connect(target: str, uri: bool) -> sqlite3.Connection:
     try:
         for pragma in _PRAGMAS:
             connection.execute(f"PRAGMA {pragma}")
+        _use_wal(connection)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (kept by the file: once, the first time it is opened).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without its busy
+    handler, when another connection is making the same switch (two replicas starting together on a new
+    file): so it is tried again until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (the code is on the exception from Python 3.11; before, only the text)."""
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def connect_target(url_rest: str) -> tuple[str, bool]:
