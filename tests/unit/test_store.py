@@ -300,8 +300,7 @@ async def test_sqlite_checkpoints_the_wal_in_a_thread_of_its_own_after_every_few
     thread, (busy, frames, copied) = checkpoints[0][0], checkpoints[0][1] or (1, 0, -1)
     assert thread == "sqlite-checkpoint"
     assert busy == 0
-    assert frames > 0
-    assert copied == frames
+    assert 0 < copied <= frames  # a write may have added frames while it ran
 
 
 async def test_sqlite_a_write_waiting_for_another_processs_lock_never_blocks_the_event_loop(tmp_path: Path) -> None:
