@@ -13,7 +13,9 @@ from typing import Any
 
 from .jsonshape import as_list
 
-DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite://", "sqlite+aiosqlite://")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+SQLITE_SCHEMES = ("sqlite://", "sqlite+aiosqlite://")  # the second as earlier releases accepted it
+DATABASE_SCHEMES = POSTGRES_SCHEMES + SQLITE_SCHEMES
 API_SCHEMES = frozenset({"http", "https"})
 PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
 _LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})

@@ -5,12 +5,10 @@ PostgreSQL alone loads SQLAlchemy and psycopg; the SQLite store needs only the s
 
 from __future__ import annotations
 
+from ..settings_values import POSTGRES_SCHEMES, SQLITE_SCHEMES
 from . import StoreError
 from .database import Database, failure_reason
 from .files import sqlite_path
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-SQLITE_SCHEMES = ("sqlite://", "sqlite+aiosqlite://")
 
 
 def postgres_url(database_url: str | None) -> str | None:
